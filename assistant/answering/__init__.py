@@ -1,0 +1,1 @@
+"""Turning retrieved chunks into a short, cited answer (or a plain refusal)."""

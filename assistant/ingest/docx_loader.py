@@ -1,0 +1,104 @@
+"""DOCX → paragraphs and table rows in body order (python-docx).
+
+Tables are read where they stand in the body (not appended at the end) so that a table stays
+next to the paragraph that introduces it. Heading styles give headings and their levels, list
+styles or numbering give list items; the first table row is taken as the header row.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from assistant.errors import LoadError
+from assistant.ingest.markup import render_row
+from assistant.ingest.paras import Extracted, Para, normalise_space
+
+_HEADING_STYLE_RE = re.compile(r"^heading\s*(\d)", re.IGNORECASE)
+
+
+def _style_name(paragraph) -> str:
+    try:
+        style = paragraph.style
+    except (KeyError, ValueError, AttributeError):  # dangling style ids in hand-made files
+        return ""
+    return (style.name or "") if style is not None else ""
+
+
+def _is_list(paragraph, style: str) -> bool:
+    if "list" in style.lower():
+        return True
+    ppr = paragraph._p.pPr
+    return ppr is not None and ppr.numPr is not None
+
+
+def _is_bold(paragraph) -> bool:
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    return bool(runs) and all(r.bold for r in runs)
+
+
+def _paragraph_paras(paragraph) -> list[Para]:
+    """One docx paragraph → Para(s); manual line breaks become separate lines."""
+    text = normalise_space(paragraph.text.replace("\t", " ").replace("\x0b", "\n"))
+    if not text:
+        return []
+    style = _style_name(paragraph)
+    if match := _HEADING_STYLE_RE.match(style):
+        return [Para(text.replace("\n", " "), "heading", level=int(match.group(1)), explicit=True)]
+    if style.lower() == "title":
+        return [Para(text.replace("\n", " "), "heading", level=1, explicit=True)]
+    if _is_list(paragraph, style):
+        return [Para(text.replace("\n", " "), "list_item", explicit=True)]
+    lines = text.split("\n")
+    bold = _is_bold(paragraph)
+    return [
+        Para(line, gap_before=n == 0, gap_after=n == len(lines) - 1, bold=bold and len(lines) == 1)
+        for n, line in enumerate(lines)
+    ]
+
+
+def _row_texts(row) -> list[str]:
+    """Cell texts aligned to grid columns; a merged cell counts once (later copies empty)."""
+    seen: set[int] = set()
+    texts = []
+    for cell in row.cells:
+        key = id(cell._tc)
+        texts.append("" if key in seen else normalise_space(cell.text).replace("\n", " "))
+        seen.add(key)
+    return texts
+
+
+def _table_paras(table) -> list[Para]:
+    rows = [_row_texts(row) for row in table.rows]
+    rows = [r for r in rows if any(r)]
+    if not rows:
+        return []
+    if len(rows) == 1 or len(rows[0]) == 1:
+        return [Para("; ".join(c for c in r if c), "table_row", explicit=True) for r in rows]
+    header, body = rows[0], rows[1:]
+    rendered = (render_row(header, cells) for cells in body)
+    return [Para(text, "table_row", explicit=True) for text in rendered if text]
+
+
+def extract_docx(data: bytes, path: Path) -> Extracted:
+    """Body paragraphs and tables in order; LoadError if the file is not a readable docx."""
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as err:
+        raise LoadError(str(path), f"corrupt DOCX ({type(err).__name__})") from None
+    paras: list[Para] = []
+    title = None
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            paras.extend(_table_paras(item))
+            continue
+        new = _paragraph_paras(item)
+        if title is None and new and _style_name(item).lower() == "title":
+            title = new[0].text
+        paras.extend(new)
+    core_title = (document.core_properties.title or "").strip()
+    return Extracted(paras, title=title or core_title or None)

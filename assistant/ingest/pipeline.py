@@ -1,0 +1,294 @@
+"""Incremental ingest: scan -> diff against the index -> load/chunk changed files -> embed only
+new chunk texts -> write a new index version -> swap.
+
+Unchanged files are recognised by size + mtime first (no read), then by content hash, so a
+re-ingest of an unchanged corpus touches no model and writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from ..embedding import Embedder
+from ..errors import LoadError
+from ..models import Chunk
+from ..retrieval.store import FileRecord, IndexReader, IndexStore, StoredChunk
+from .chunking import chunk_document
+from .loaders import SUPPORTED_SUFFIXES, load_document
+
+
+@dataclass(slots=True)
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    documents: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+    @property
+    def ingested(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        return (
+            f"added {self.added}, updated {self.updated}, removed {self.removed}, "
+            f"unchanged {self.unchanged}, failed {len(self.failed)}; "
+            f"{self.documents} documents, {self.chunks} chunks ({self.embedded} embedded) "
+            f"in {self.seconds:.1f}s"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: Path
+    root: Path
+
+    @property
+    def key(self) -> str:
+        return str(self.path.resolve())
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def scan(paths: Sequence[Path], report: IngestReport) -> tuple[list[SourceFile], list[Path]]:
+    """Files to ingest, and the directories whose previously indexed files are to be synced."""
+    found: list[SourceFile] = []
+    synced_dirs: list[Path] = []
+    for given in paths:
+        if given.is_dir():
+            synced_dirs.append(given.resolve())
+            for path in sorted(p for p in given.rglob("*") if p.is_file()):
+                if _is_hidden(path, given):
+                    continue
+                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
+                    continue
+                found.append(SourceFile(path, given))
+        elif given.is_file():
+            if given.suffix.lower() not in SUPPORTED_SUFFIXES:
+                report.skipped.append((str(given), f"unsupported file type {given.suffix or '(none)'}"))
+                continue
+            found.append(SourceFile(given, given.parent))
+        else:
+            report.failed.append((str(given), "no such file or directory"))
+    return found, synced_dirs
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def text_hash(chunk: Chunk) -> str:
+    return hashlib.sha1(chunk.embedding_text().encode("utf-8")).hexdigest()
+
+
+class Ingestor:
+    """Applies a corpus to an index store. `embedder_factory` is only called when something
+    must be embedded, so an unchanged re-ingest never loads a model."""
+
+    def __init__(
+        self,
+        *,
+        store: IndexStore,
+        embedder_name: str,
+        embedder_factory: Callable[[], Embedder],
+        batch_size: int = 64,
+        progress: bool | None = None,
+        log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    ) -> None:
+        self.store = store
+        self.embedder_name = embedder_name
+        self.embedder_factory = embedder_factory
+        self.batch_size = batch_size
+        self.progress = progress
+        self.log = log
+
+    def run(self, paths: Sequence[Path]) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        sources, synced_dirs = scan([Path(p) for p in paths], report)
+        for path, reason in report.skipped:
+            self.log(f"skipped {path}: {reason}")
+        previous = self._open_previous(report)
+        try:
+            self._apply(sources, synced_dirs, previous, report)
+        finally:
+            if previous is not None:
+                previous.close()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _open_previous(self, report: IngestReport) -> IndexReader | None:
+        if not self.store.exists():
+            return None
+        try:
+            reader = self.store.open()
+        except Exception as exc:  # unreadable or old-format index: rebuild from scratch
+            self.log(f"existing index unusable ({exc}); rebuilding")
+            report.rebuilt = True
+            return None
+        if reader.manifest.get("embedder") != self.embedder_name:
+            self.log(
+                f"index was built with embedder '{reader.manifest.get('embedder')}', "
+                f"now '{self.embedder_name}': re-embedding everything"
+            )
+            report.rebuilt = True
+            reader.close()
+            return None
+        return reader
+
+    def _apply(self, sources: list[SourceFile], synced_dirs: list[Path],
+               previous: IndexReader | None, report: IngestReport) -> None:
+        old_files = previous.files() if previous else {}
+        seen: set[str] = set()
+        to_load: list[tuple[SourceFile, FileRecord | None, str | None]] = []
+        unchanged: list[FileRecord] = []
+        touched: list[FileRecord] = []
+        for src in sources:
+            seen.add(src.key)
+            old = old_files.get(src.key)
+            stat = src.path.stat()
+            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+                unchanged.append(old)
+                continue
+            digest = _sha256(src.path)
+            if old and old.sha256 == digest and old.doc_id == self._doc_id(src):
+                fresh = FileRecord(old.file_key, old.doc_id, digest, stat.st_size,
+                                   stat.st_mtime_ns, old.n_chunks)
+                unchanged.append(fresh)
+                touched.append(fresh)
+                continue
+            to_load.append((src, old, digest))
+        removed = [
+            key for key in old_files
+            if key not in seen and any(_is_within(Path(key), d) for d in synced_dirs)
+        ]
+        report.unchanged = len(unchanged)
+        report.removed = len(removed)
+        if not to_load and not removed and previous is not None:
+            if touched:
+                self.store.touch_files(touched)
+            report.documents = len(old_files)
+            report.chunks = previous.size
+            return
+
+        kept_stored: list[StoredChunk] = []
+        kept_vectors: list[np.ndarray] = []
+        cache: dict[str, np.ndarray] = {}
+        if previous is not None:
+            vectors = previous.vectors()
+            keep_keys = {f.file_key for f in unchanged}
+            for row, stored in enumerate(previous.all_chunks()):
+                cache.setdefault(stored.text_hash, vectors[row])
+                if stored.file_key in keep_keys:
+                    kept_stored.append(stored)
+                    kept_vectors.append(vectors[row])
+
+        new_stored, new_files = self._load(to_load, old_files, report)
+        if not new_files and not unchanged:
+            return  # nothing could be ingested: leave the existing index as it is
+        new_vectors = self._embed(new_stored, cache, report)
+        stored = kept_stored + new_stored
+        dim = new_vectors.shape[1] if len(new_vectors) else (
+            len(kept_vectors[0]) if kept_vectors else 0)
+        all_vectors = (
+            np.vstack([np.asarray(kept_vectors, dtype=np.float32).reshape(-1, dim), new_vectors])
+            if stored else np.zeros((0, dim), dtype=np.float32)
+        )
+        files = unchanged + new_files
+        self.store.write(stored=stored, vectors=all_vectors, files=files,
+                         embedder=self.embedder_name, extra={"dim": dim})
+        report.documents = len(files)
+        report.chunks = len(stored)
+
+    def _doc_id(self, src: SourceFile) -> str:
+        return src.path.resolve().relative_to(src.root.resolve()).as_posix()
+
+    def _load(self, to_load: list[tuple[SourceFile, FileRecord | None, str | None]],
+              old_files: dict[str, FileRecord], report: IngestReport
+              ) -> tuple[list[StoredChunk], list[FileRecord]]:
+        stored: list[StoredChunk] = []
+        files: list[FileRecord] = []
+        bar = tqdm(to_load, desc="reading", unit="file", disable=self._bar_disabled(len(to_load)),
+                   file=sys.stderr)
+        for src, old, digest in bar:
+            try:
+                doc = load_document(src.path, root=src.root)
+                chunks = chunk_document(doc)
+                if not chunks:
+                    raise LoadError(str(src.path), "no text to index")
+            except LoadError as exc:
+                report.failed.append((str(src.path), exc.reason))
+                self.log(f"failed {src.path}: {exc.reason}")
+                if old is not None:
+                    report.removed += 1  # a file that became unreadable leaves the index
+                continue
+            except Exception as exc:  # a loader bug must not stop the run either
+                report.failed.append((str(src.path), f"{type(exc).__name__}: {exc}"))
+                self.log(f"failed {src.path}: {type(exc).__name__}: {exc}")
+                continue
+            stat = src.path.stat()
+            files.append(FileRecord(src.key, doc.doc_id, digest or _sha256(src.path), stat.st_size,
+                                    stat.st_mtime_ns, len(chunks)))
+            stored.extend(StoredChunk(c, src.key, text_hash(c)) for c in chunks)
+            if old is None:
+                report.added += 1
+            else:
+                report.updated += 1
+        return stored, files
+
+    def _embed(self, stored: list[StoredChunk], cache: dict[str, np.ndarray],
+               report: IngestReport) -> np.ndarray:
+        todo: dict[str, str] = {}
+        for s in stored:
+            if s.text_hash not in cache and s.text_hash not in todo:
+                todo[s.text_hash] = s.chunk.embedding_text()
+        if todo:
+            embedder = self.embedder_factory()
+            hashes, texts = list(todo), list(todo.values())
+            bar = tqdm(total=len(texts), desc="embedding", unit="chunk",
+                       disable=self._bar_disabled(len(texts) // 8), file=sys.stderr)
+            for start in range(0, len(texts), self.batch_size):
+                batch = texts[start : start + self.batch_size]
+                vecs = embedder.embed_documents(batch)
+                for h, v in zip(hashes[start : start + self.batch_size], vecs):
+                    cache[h] = v
+                bar.update(len(batch))
+            bar.close()
+            report.embedded = len(todo)
+        if not stored:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.asarray([cache[s.text_hash] for s in stored], dtype=np.float32)
+
+    def _bar_disabled(self, n: int) -> bool | None:
+        if self.progress is False or n < 20:
+            return True
+        return None if self.progress is None else False
+
+
+def _is_within(path: Path, directory: Path) -> bool:
+    try:
+        path.relative_to(directory)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,208 @@
+"""Plain text and markdown → `Para`s: header lines, `#` headings, list items, tables.
+
+Only what the text states by convention is decided here (markdown syntax, tab/pipe tables);
+guesses about unmarked headings and form questions are left to `structure`.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from assistant.ingest.markup import clean_inline, render_row
+from assistant.ingest.paras import SENTENCE_END, Para
+
+_HEADER_RE = re.compile(r"^(source|url|title)\s*:\s*(.*\S)\s*$", re.IGNORECASE)
+_MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_STAR_QUESTION_RE = re.compile(r"^\*{3}\s*(.+?)\s*\*{2}:?$")
+_BOLD_LINE_RE = re.compile(r"^\*\*\s*([^*].*?)\s*\*\*:?$")
+_BULLET_RE = re.compile(r"^([-*+•▪◦‣●–])\s+(\S.*)$")
+_NUMBERED_RE = re.compile(r"^(\d{1,2}[.)])\s+(\S.*)$")
+_PIPE_SEP_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
+_PIPE_SPLIT_RE = re.compile(r"(?<!\\)\|")
+
+
+def _front_matter_end(lines: list[str], i: int) -> int:
+    """Index after a `---` … `---` front-matter block starting at line i (i if there is none)."""
+    if i >= len(lines) or lines[i].strip() != "---":
+        return i
+    for j in range(i + 1, min(len(lines), i + 50)):
+        if lines[j].strip() in ("---", "..."):
+            return j + 1
+    return i
+
+
+def split_header(text: str) -> tuple[dict[str, str], str]:
+    """Pull `Source:`/`Title:` header lines (or markdown front matter) off the top of a file.
+
+    They are metadata (Document.url/title), not content, so they must not reach the text."""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    end = _front_matter_end(lines, i)
+    if end > i:
+        block = [_HEADER_RE.match(line.strip()) for line in lines[i + 1 : end - 1]]
+        meta = {m.group(1).lower(): m.group(2).strip("\"'") for m in block if m}
+        if "url" in meta:
+            meta.setdefault("source", meta.pop("url"))
+        return meta, "\n".join(lines[end:])
+    meta: dict[str, str] = {}
+    while i < len(lines):
+        match = _HEADER_RE.match(lines[i].strip())
+        key = match.group(1).lower() if match else ""
+        if not match or key in meta or (key == "url" and "source" in meta):
+            break
+        meta["source" if key == "url" else key] = match.group(2)
+        i += 1
+    if not meta:
+        return {}, text
+    return meta, "\n".join(lines[i:])
+
+
+def _field_count(line: str) -> int:
+    return line.count("\t") + 1
+
+
+def _tab_table(lines: list[str], i: int) -> tuple[list[str], int] | None:
+    """A tab-separated table starting at line i: header then rows with the same field count.
+
+    Blank lines inside the table are skipped when the next line continues it (exports often
+    break tables with stray empty lines)."""
+    header = lines[i].split("\t")
+    if len(header) < 2 or sum(1 for h in header if h.strip()) < 2:
+        return None
+    rows: list[list[str]] = []
+    j = i + 1
+    while j < len(lines):
+        if not lines[j].strip():
+            k = j
+            while k < len(lines) and not lines[k].strip():
+                k += 1
+            if rows and k < len(lines) and _field_count(lines[k]) == len(header):
+                j = k
+                continue
+            break
+        if _field_count(lines[j]) != len(header):
+            break
+        rows.append(lines[j].split("\t"))
+        j += 1
+    if not rows:
+        return None
+    return [r for r in (render_row(header, cells) for cells in rows) if r], j
+
+
+def _pipe_cells(line: str) -> list[str]:
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    return [c.strip().replace("\\|", "|") for c in _PIPE_SPLIT_RE.split(body)]
+
+
+def _pipe_table(lines: list[str], i: int) -> tuple[list[str], int] | None:
+    """A markdown pipe table: header row, `|---|` separator, rows containing `|`."""
+    if "|" not in lines[i] or i + 1 >= len(lines) or "|" not in lines[i + 1]:
+        return None
+    if not _PIPE_SEP_RE.match(lines[i + 1].strip()):
+        return None
+    header = _pipe_cells(lines[i])
+    j = i + 2
+    rendered: list[str] = []
+    while j < len(lines) and lines[j].strip() and "|" in lines[j]:
+        row = render_row(header, _pipe_cells(lines[j]))
+        if row:
+            rendered.append(row)
+        j += 1
+    return rendered, j
+
+
+def line_paras(raw: str) -> list[Para]:
+    """Classify one non-blank, non-table line (markdown heading, form question, list, text)."""
+    line = raw.strip()
+    if match := _MD_HEADING_RE.match(line):
+        text = clean_inline(match.group(2)).replace("\n", " ")
+        return [Para(text, "heading", level=len(match.group(1)), explicit=True)] if text else []
+    if match := _STAR_QUESTION_RE.match(line):
+        return [Para(clean_inline(match.group(1)), star=True, bold=True, marker="*")]
+    if match := _BOLD_LINE_RE.match(line):
+        return [Para(clean_inline(match.group(1)), bold=True)]
+    if match := _BULLET_RE.match(line) or _NUMBERED_RE.match(line):
+        marker, rest = match.group(1), clean_inline(match.group(2)).replace("\n", " ")
+        text = f"{marker} {rest}" if marker[0].isdigit() else rest
+        return [Para(text, "list_item", marker=marker)] if rest else []
+    cleaned = clean_inline(line)
+    return [Para(part) for part in cleaned.split("\n") if part]
+
+
+def _continues_item(prev: Para | None, raw: str, gap: bool) -> bool:
+    """An indented (or lowercase-starting) line right under a list item continues that item."""
+    if gap or prev is None or prev.kind != "list_item":
+        return False
+    stripped = raw.strip()
+    if _BULLET_RE.match(stripped) or _NUMBERED_RE.match(stripped):
+        return False
+    return raw[:1] in (" ", "\t") or stripped[:1].islower()
+
+
+def scan_lines(text: str) -> list[Para]:
+    """Split a text body into line-level `Para`s with paragraph-break flags."""
+    lines = text.split("\n")
+    paras: list[Para] = []
+    gap = True
+    i = 0
+    while i < len(lines):
+        raw = lines[i]
+        if not raw.strip():
+            gap, i = True, i + 1
+            continue
+        table = _tab_table(lines, i) if "\t" in raw else _pipe_table(lines, i)
+        if table is not None:
+            rows, i = table
+            for n, row in enumerate(rows):
+                paras.append(Para(row, "table_row", gap_before=gap or n == 0, explicit=True))
+            gap = True
+            continue
+        prev = paras[-1] if paras else None
+        if prev is not None and _continues_item(prev, raw, gap):
+            prev.text = f"{prev.text} {clean_inline(raw).replace(chr(10), ' ')}".strip()
+        else:
+            for para in line_paras(raw):
+                para.gap_before, gap = gap, False
+                paras.append(para)
+        i += 1
+    _set_gap_after(paras)
+    return paras
+
+
+def _set_gap_after(paras: list[Para]) -> None:
+    for para, nxt in pairwise(paras):
+        para.gap_after = nxt.gap_before
+    if paras:
+        paras[-1].gap_after = True
+
+
+def _joinable(first: Para, second: Para) -> bool:
+    """Two lines are one wrapped sentence when the first stops mid-sentence and the second
+    starts in lower case (hard-wrapped text, PDF lines)."""
+    if second.gap_before or first.kind != "text" or second.kind != "text":
+        return False
+    if first.bold or first.star or second.bold or second.star:
+        return False
+    tail = first.text.rstrip()
+    return bool(tail) and tail[-1] not in SENTENCE_END + ":;" and second.text[:1].islower()
+
+
+def unwrap(paras: list[Para], *, dehyphenate: bool = False) -> list[Para]:
+    """Join hard-wrapped lines back into one paragraph line (optionally undoing `hyph-\\nen`)."""
+    out: list[Para] = []
+    for para in paras:
+        if out and _joinable(out[-1], para):
+            head = out[-1].text.rstrip()
+            if dehyphenate and head.endswith("-") and head[-2:-1].isalpha():
+                out[-1].text = head[:-1] + para.text
+            else:
+                out[-1].text = f"{head} {para.text}"
+            out[-1].gap_after = para.gap_after
+            continue
+        out.append(para)
+    return out

@@ -1,0 +1,1 @@
+"""Persistence (store) and hybrid search over chunks."""

@@ -1,0 +1,88 @@
+"""Hybrid search: dense (FAISS inner product) + lexical (BM25), fused by reciprocal rank.
+
+RRF needs no score calibration between the two retrievers, which matters because BM25 scores
+are unbounded and corpus-dependent while cosine similarities are not. An optional cross-encoder
+re-orders the fused head when configured.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from ..embedding import Embedder
+from ..models import Hit
+from .store import IndexReader
+
+RRF_K = 60
+
+
+class Reranker(Protocol):
+    def rerank(self, query: str, texts: Sequence[str]) -> Sequence[float]: ...
+
+
+def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n highest scores, best first (ties broken by lower index)."""
+    n = min(n, len(scores))
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    kth = -np.partition(-scores, n - 1)[n - 1]
+    above = np.flatnonzero(scores > kth)
+    tied = np.flatnonzero(scores == kth)[: n - len(above)]  # lowest indices among the ties
+    part = np.concatenate([above, tied])
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def rrf(rankings: Sequence[Sequence[int]], *, k: int = RRF_K,
+        weights: Sequence[float] | None = None) -> dict[int, float]:
+    """Reciprocal rank fusion: sum over rankings of weight / (k + rank)."""
+    fused: dict[int, float] = {}
+    weights = weights or [1.0] * len(rankings)
+    for ranking, weight in zip(rankings, weights):
+        for rank, row in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank)
+    return fused
+
+
+class HybridSearcher:
+    def __init__(self, *, reader: IndexReader, embedder: Embedder,
+                 reranker: Reranker | None = None, depth: int = 50) -> None:
+        self.reader = reader
+        self.embedder = embedder
+        self.reranker = reranker
+        self.depth = depth
+
+    def dense_scores(self, query: str) -> np.ndarray:
+        """Cosine similarity of the query to every chunk (exact: IndexFlatIP)."""
+        n = self.reader.size
+        if n == 0:
+            return np.zeros(0, dtype=np.float32)
+        qv = np.asarray(self.embedder.embed_query(query), dtype=np.float32).reshape(1, -1)
+        scores, ids = self.reader.dense.search(qv, n)
+        out = np.empty(n, dtype=np.float32)
+        out[ids[0]] = scores[0]
+        return out
+
+    def search(self, query: str, *, k: int = 5) -> list[Hit]:
+        if self.reader.size == 0 or not query.strip():
+            return []
+        dense = self.dense_scores(query)
+        lexical = self.reader.lexical.scores(query)
+        depth = max(self.depth, k)
+        dense_rank = top_indices(dense, depth)
+        lex_rank = [i for i in top_indices(lexical, depth) if lexical[i] > 0]
+        fused = rrf([dense_rank.tolist(), lex_rank])
+        order = sorted(fused, key=lambda r: (-fused[r], r))
+        head = order[: max(k, 20) if self.reranker else k]
+        chunks = self.reader.chunks(head)
+        hits = [
+            Hit(chunk=c, score=fused[r], dense=float(dense[r]), lexical=float(lexical[r]))
+            for r, c in zip(head, chunks)
+        ]
+        if self.reranker is not None:
+            scores = self.reranker.rerank(query, [h.chunk.embedding_text() for h in hits])
+            for hit, s in zip(hits, scores):
+                hit.score = float(s)
+            hits.sort(key=lambda h: -h.score)
+        return hits[:k]

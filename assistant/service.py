@@ -1,0 +1,135 @@
+"""The one facade the edges (CLI, Slack, eval, bench) call: ingest, search, ask.
+
+It owns the loaded index and the query embedder, so a long-running process (the Slack bot)
+loads them once, and it notices when an ingest has swapped in a new index version.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .answering.extractive import ExtractiveAnswerer
+from .answering.followup import contextualise
+from .config import Settings, load_settings
+from .embedding import Embedder
+from .errors import IndexMissingError
+from .ingest.pipeline import IngestReport, Ingestor
+from .models import Answer, Hit
+from .retrieval.search import HybridSearcher, Reranker
+from .retrieval.store import IndexReader, IndexStore
+
+class Assistant:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        query_embedder: Embedder | None = None,
+        ingest_embedder_factory: Callable[[], Embedder] | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = IndexStore(settings.index_dir)
+        self._query_embedder = query_embedder
+        self._ingest_embedder_factory = ingest_embedder_factory
+        self._reranker = reranker
+        self._reader: IndexReader | None = None
+        self._version: str | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> "Assistant":
+        return cls(settings=settings or load_settings())
+
+    # -- embedders ------------------------------------------------------------------------
+
+    @property
+    def embedder_name(self) -> str:
+        from .embedding import embedder_name
+
+        if self._query_embedder is not None:
+            return self._query_embedder.name
+        return embedder_name(self.settings.embedder)
+
+    def _make_ingest_embedder(self) -> Embedder:
+        if self._ingest_embedder_factory is not None:
+            return self._ingest_embedder_factory()
+        from .embedding import make_embedder
+
+        return make_embedder(self.settings.embedder, cache_dir=self.settings.cache_dir,
+                             batch_size=self.settings.batch_size)
+
+    def _query(self) -> Embedder:
+        if self._query_embedder is None:
+            from .embedding import make_query_embedder
+
+            self._query_embedder = make_query_embedder(self.settings.embedder,
+                                                       cache_dir=self.settings.cache_dir)
+        return self._query_embedder
+
+    def _make_reranker(self) -> Reranker | None:
+        if self._reranker is None and self.settings.reranker:
+            from .retrieval.rerank import CrossEncoderReranker
+
+            self._reranker = CrossEncoderReranker(model=self.settings.reranker)
+        return self._reranker
+
+    # -- ingest ---------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[Path] | None = None, *, progress: bool | None = None,
+               log: Callable[[str], None] | None = None) -> IngestReport:
+        ingestor = Ingestor(
+            store=self.store,
+            embedder_name=self.embedder_name,
+            embedder_factory=self._make_ingest_embedder,
+            batch_size=self.settings.batch_size,
+            progress=progress,
+            log=log or (lambda line: print(line, file=sys.stderr)),
+        )
+        return ingestor.run(list(paths) if paths else [self.settings.corpus_dir])
+
+    def has_index(self) -> bool:
+        return self.store.exists()
+
+    def ensure_index(self, *, progress: bool | None = None) -> IngestReport | None:
+        """Build the index from the corpus dir if there is none (the first `ask`)."""
+        if self.store.exists():
+            return None
+        if not self.settings.corpus_dir.is_dir():
+            raise IndexMissingError(
+                f"no index at {self.settings.index_dir} and no corpus at "
+                f"{self.settings.corpus_dir}: run `remix-assistant ingest PATH`"
+            )
+        return self.ingest(progress=progress)
+
+    # -- ask ------------------------------------------------------------------------------
+
+    def reader(self) -> IndexReader:
+        """The current index version, reopened when an ingest has swapped in a new one."""
+        with self._lock:
+            version = os.readlink(self.store.current) if self.store.current.is_symlink() else None
+            if self._reader is None or version != self._version:
+                reader = self.store.open()
+                reader.check_embedder(self.embedder_name)
+                if self._reader is not None:
+                    self._reader.close()
+                self._reader, self._version = reader, version
+            return self._reader
+
+    def search(self, query: str, *, k: int | None = None) -> list[Hit]:
+        searcher = HybridSearcher(reader=self.reader(), embedder=self._query(),
+                                  reranker=self._make_reranker())
+        return searcher.search(query, k=k or self.settings.k)
+
+    def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
+            id: str | None = None) -> Answer:
+        query = contextualise(question.strip(), history)
+        hits = self.search(query, k=max(k or self.settings.k, 8))
+        answerer = ExtractiveAnswerer(idf=self.reader().lexical.idf)
+        answer = answerer.answer(query, hits, id=id)
+        answer.question = question
+        answer.hits = answer.hits[: max(k or self.settings.k, 5)]
+        return answer

@@ -1,0 +1,479 @@
+"""Slack listeners: mentions, DMs, thread follow-ups, `/remix`, feedback/share buttons, App Home.
+
+Every listener is split bolt's "lazy" way: a trivial ``ack`` that bolt runs before it answers
+Slack's HTTP request (so Slack always gets its 200 within milliseconds, never after the 3 s
+deadline) and a lazy function that bolt runs afterwards on its worker pool and that does the
+slow work (retrieval, Web API calls). Cheap filtering (bots, subtypes, channel messages outside
+threads) happens in listener *matchers*, i.e. before the ack, so ignored events cost nothing.
+
+No retrieval or answering logic lives here: questions go to ``AskService.ask``; this module
+only decides *whether* and *where* to answer and how to deliver it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from slack_bolt import App, BoltResponse
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from assistant.feedback import FeedbackStore
+from assistant.models import Answer, Citation
+from assistant.slack import blocks
+from assistant.slack.blocks import Message, escape, render_answer, simple
+from assistant.slack.slash import Invocation, SlashRouter, Subcommand
+from assistant.slack.threads import (
+    ThreadMemory,
+    ThreadState,
+    TTLSet,
+    mentions,
+    recover_thread,
+    strip_mention,
+)
+
+WORKING_REACTION = "hourglass_flowing_sand"
+_ANSWERABLE_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+
+class AskService(Protocol):
+    """The only thing the Slack layer needs from the assistant (real ``Assistant`` or a fake)."""
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        k: int | None = None,
+        id: str | None = None,
+    ) -> Answer: ...
+
+
+# --------------------------------------------------------------------------- payload helpers
+
+
+def new_key() -> str:
+    """Short, unguessable id for a stored answer (goes into button values)."""
+    return secrets.token_urlsafe(9)
+
+
+def answer_payload(answer: Answer, **meta: Any) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "answered": answer.answered,
+        "sources": [c.to_json() for c in answer.citations],
+        "answer_id": answer.id,
+        **meta,
+    }
+
+
+def answer_from_payload(p: Mapping[str, Any]) -> Answer:
+    return Answer(
+        question=p["question"],
+        text=p["answer"],
+        answered=bool(p["answered"]),
+        citations=[
+            Citation(
+                n=int(s["n"]),
+                doc_id=s.get("doc", ""),
+                title=s.get("title", ""),
+                quote=s.get("quote", ""),
+                page=s.get("page"),
+                section=s.get("section", ""),
+                url=s.get("url"),
+            )
+            for s in p.get("sources", [])
+        ],
+        id=p.get("answer_id"),
+    )
+
+
+def is_human(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
+    """Messages from any bot (including this one) must never trigger an answer (loops!)."""
+    return bool(
+        event.get("user")
+        and not event.get("bot_id")
+        and event.get("subtype") != "bot_message"
+        and event.get("user") != bot_user_id
+    )
+
+
+def retry_and_duplicate_gate(*, seen: TTLSet, ignore_retries: bool = True) -> Any:
+    """Global middleware: ack-and-drop Slack retries and redelivered events (same event_id).
+
+    Runs after bolt's signature check, so forged requests cannot poison the cache. The
+    200 response tells Slack to stop retrying; nothing else is done for the request.
+    """
+
+    def gate(body: dict[str, Any], request: Any, next: Any, logger: logging.Logger) -> Any:
+        if body.get("type") == "event_callback":
+            retry = request.headers.get("x-slack-retry-num")
+            event_id = body.get("event_id")
+            if retry and ignore_retries:
+                logger.info("Ignoring Slack retry %s of event %s", retry[0], event_id)
+                return BoltResponse(status=200, body="")
+            if event_id and not seen.add(event_id):
+                logger.info("Ignoring duplicate delivery of event %s", event_id)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return gate
+
+
+# --------------------------------------------------------------------------- listeners
+
+
+def _ack(ack: Any) -> None:
+    ack()
+
+
+@dataclass
+class SlackHandlers:
+    """All listeners, sharing the service, the feedback store and the bounded state."""
+
+    service: AskService
+    feedback: FeedbackStore
+    memory: ThreadMemory = field(default_factory=ThreadMemory)
+    claims: TTLSet = field(default_factory=lambda: TTLSet(ttl=3600))
+    retry_handlers: Sequence[RetryHandler] = ()
+    answer_concurrency: int = 1
+    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("assistant.slack"))
+    router: SlashRouter = field(default_factory=SlashRouter)
+
+    def __post_init__(self) -> None:
+        # The service may build its index on first use and is not promised to be thread-safe;
+        # answers are therefore serialised by default (acks never wait on this).
+        self._answer_slots = threading.BoundedSemaphore(max(1, self.answer_concurrency))
+        self.router.add(
+            Subcommand(
+                name="help",
+                usage=f"{self.router.command} help",
+                summary="what I know and how to ask",
+                run=lambda inv: blocks.help_message(self.router.usage_lines()),
+                instant=True,
+            )
+        )
+        self.router.add(
+            Subcommand(
+                name="ask",
+                usage=f"{self.router.command} QUESTION",
+                summary="a private answer with sources, which you can share in the channel",
+                run=self._slash_ask,
+                working_text=blocks.WORKING_TEXT,
+            )
+        )
+
+    def register(self, app: App) -> None:
+        app.event("app_mention", matchers=[self._mention_matcher])(
+            ack=_ack, lazy=[self.answer_mention]
+        )
+        app.event("message", matchers=[self._message_matcher])(
+            ack=_ack, lazy=[self.answer_message]
+        )
+        app.event("app_home_opened")(ack=_ack, lazy=[self.publish_home])
+        app.command(self.router.command)(ack=self.ack_command, lazy=[self.run_command])
+        app.action(re.compile(f"^({blocks.ACTION_HELPFUL}|{blocks.ACTION_NOT_HELPFUL})$"))(
+            ack=_ack, lazy=[self.record_feedback]
+        )
+        app.action(blocks.ACTION_SHARE)(ack=_ack, lazy=[self.share_answer])
+        # Everything else we are subscribed to (other bots, edits, channel chatter) gets a
+        # plain 200 so Slack neither retries nor counts it as a failure.
+        app.event(re.compile(".*"))(_ack)
+
+    # ------------------------------------------------------------------ matchers (pre-ack)
+
+    @staticmethod
+    def _mention_matcher(event: dict[str, Any], context: Any) -> bool:
+        return is_human(event, context.bot_user_id) and event.get("subtype") in _ANSWERABLE_SUBTYPES
+
+    @staticmethod
+    def _message_matcher(event: dict[str, Any], context: Any) -> bool:
+        if not is_human(event, context.bot_user_id) or event.get("subtype") not in _ANSWERABLE_SUBTYPES:
+            return False
+        text = event.get("text") or ""
+        if event.get("channel_type") == "im":
+            return bool(text.strip())
+        # In channels only thread replies are candidates; mentions arrive as app_mention.
+        thread_ts = event.get("thread_ts")
+        return bool(thread_ts and thread_ts != event.get("ts") and not mentions(text, context.bot_user_id))
+
+    # ------------------------------------------------------------------ mentions, DMs, threads
+
+    def answer_mention(self, event: dict[str, Any], context: Any, client: Any) -> None:
+        self._answer_event(event, context, client, only_in_bot_threads=False)
+
+    def answer_message(self, event: dict[str, Any], context: Any, client: Any) -> None:
+        self._answer_event(
+            event, context, client, only_in_bot_threads=event.get("channel_type") != "im"
+        )
+
+    def _answer_event(
+        self, event: dict[str, Any], context: Any, client: Any, *, only_in_bot_threads: bool
+    ) -> None:
+        try:
+            channel, ts = event["channel"], event["ts"]
+            thread_ts = event.get("thread_ts") or ts
+            key = (channel, thread_ts)
+            earlier: list[str] = []
+            if thread_ts != ts:  # a reply in an existing thread
+                state = self._thread_state(client, context, key, before_ts=ts)
+                if only_in_bot_threads and not state.active:
+                    return
+                earlier = state.questions if state.active else []
+            elif only_in_bot_threads:
+                return
+            if not self.claims.add((channel, ts)):  # same message via another event type
+                return
+            question = strip_mention(event.get("text", ""), context.bot_user_id)
+            if not question:
+                self._post(client, channel, thread_ts, blocks.help_message(self.router.usage_lines()))
+                return
+            history = self.memory.begin(key, question, known=earlier)
+            self._answer_in_thread(
+                client,
+                channel=channel,
+                ts=ts,
+                thread_ts=thread_ts,
+                question=question,
+                history=history,
+                user=event.get("user"),
+            )
+        except Exception:
+            self.logger.exception("Slack event handling failed: %s", _describe(event))
+
+    def _thread_state(self, client: Any, context: Any, key: tuple[str, str], *, before_ts: str) -> ThreadState:
+        state = self.memory.get(key)
+        if state is not None:
+            return state
+        try:
+            state = recover_thread(
+                client,
+                channel=key[0],
+                thread_ts=key[1],
+                before_ts=before_ts,
+                bot_user_id=context.bot_user_id,
+                bot_id=context.bot_id,
+            )
+        except Exception as e:  # missing scope, channel gone, Slack down: treat as unknown
+            self.logger.warning("Could not read thread %s/%s: %s", key[0], key[1], e)
+            return ThreadState(active=False)
+        self.memory.put(key, state)  # also caches "not our thread" so we ask Slack once
+        return state
+
+    def _answer_in_thread(
+        self,
+        client: Any,
+        *,
+        channel: str,
+        ts: str,
+        thread_ts: str,
+        question: str,
+        history: Sequence[str],
+        user: str | None,
+    ) -> None:
+        self._react(client, "reactions_add", channel, ts)
+        placeholder = self._post(client, channel, thread_ts, simple(blocks.WORKING_TEXT))
+        try:
+            try:
+                key, answer = self._ask(
+                    question, history, channel=channel, thread_ts=thread_ts, user=user
+                )
+                message = render_answer(answer, key=key)
+            except Exception:
+                self.logger.exception("Answering failed for %s/%s", channel, ts)
+                message = simple(blocks.APOLOGY_TEXT)
+            if not self._deliver(client, channel, thread_ts, placeholder, message):
+                self._deliver(client, channel, thread_ts, placeholder, simple(blocks.APOLOGY_TEXT))
+        finally:
+            self._react(client, "reactions_remove", channel, ts)
+
+    def _ask(
+        self, question: str, history: Sequence[str], **meta: Any
+    ) -> tuple[str | None, Answer]:
+        key = new_key()
+        with self._answer_slots:
+            answer = self.service.ask(question, history=list(history), id=key)
+        try:
+            self.feedback.save_answer(key, answer_payload(answer, **meta))
+        except Exception:  # the answer is still worth posting, just without feedback buttons
+            self.logger.exception("Could not store answer %s; posting it without buttons", key)
+            return None, answer
+        return key, answer
+
+    # ------------------------------------------------------------------ Web API helpers
+
+    def _post(self, client: Any, channel: str, thread_ts: str, message: Message) -> str | None:
+        try:
+            resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.as_kwargs())
+            return str(resp["ts"])
+        except Exception:
+            self.logger.exception("chat.postMessage failed in %s", channel)
+            return None
+
+    def _deliver(
+        self, client: Any, channel: str, thread_ts: str, placeholder: str | None, message: Message
+    ) -> bool:
+        """Replace the placeholder with ``message`` (or post it if there is none)."""
+        try:
+            if placeholder:
+                client.chat_update(channel=channel, ts=placeholder, **message.as_kwargs())
+            else:
+                client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.as_kwargs())
+            return True
+        except Exception:
+            self.logger.exception("Delivering the answer failed in %s", channel)
+            return False
+
+    def _react(self, client: Any, method: str, channel: str, ts: str) -> None:
+        try:
+            getattr(client, method)(channel=channel, timestamp=ts, name=WORKING_REACTION)
+        except Exception as e:  # cosmetic: never let the hourglass break an answer
+            self.logger.debug("%s failed: %s", method, e)
+
+    def _respond(self, url: str | None, payload: dict[str, Any]) -> bool:
+        """POST to a response_url (with the same retry handlers as the Web API client)."""
+        if not url:
+            self.logger.warning("No response_url to deliver to")
+            return False
+        try:
+            resp = WebhookClient(url, timeout=10, retry_handlers=list(self.retry_handlers)).send_dict(payload)
+        except Exception:
+            self.logger.exception("response_url post failed")
+            return False
+        if resp.status_code != 200:
+            self.logger.warning("response_url answered %s: %s", resp.status_code, resp.body)
+        return resp.status_code == 200
+
+    # ------------------------------------------------------------------ /remix
+
+    def ack_command(self, ack: Any, command: dict[str, Any]) -> None:
+        sub, args = self.router.route(command.get("text", ""))
+        if sub.instant:
+            try:
+                msg = sub.run(self._invocation(command, args))
+            except Exception:
+                self.logger.exception("%s %s failed", self.router.command, sub.name)
+                msg = simple(blocks.APOLOGY_TEXT)
+            ack(response_type="ephemeral", **msg.as_kwargs())
+        else:
+            ack(response_type="ephemeral", text=sub.working_text)
+
+    def run_command(self, command: dict[str, Any]) -> None:
+        sub, args = self.router.route(command.get("text", ""))
+        if sub.instant:
+            return
+        try:
+            msg = sub.run(self._invocation(command, args))
+        except Exception:
+            self.logger.exception("%s %s failed", self.router.command, sub.name)
+            msg = simple(blocks.APOLOGY_TEXT)
+        self._respond(command.get("response_url"), {"response_type": "ephemeral", **msg.as_kwargs()})
+
+    @staticmethod
+    def _invocation(command: Mapping[str, Any], args: str) -> Invocation:
+        return Invocation(
+            args=args,
+            user_id=command.get("user_id", ""),
+            channel_id=command.get("channel_id", ""),
+            response_url=command.get("response_url"),
+        )
+
+    def _slash_ask(self, inv: Invocation) -> Message:
+        if not inv.args:
+            return blocks.help_message(self.router.usage_lines())
+        key, answer = self._ask(inv.args, (), channel=inv.channel_id, user=inv.user_id, via="slash")
+        return render_answer(answer, key=key, share=key is not None, header=f"*Q:* {escape(inv.args)}")
+
+    # ------------------------------------------------------------------ buttons
+
+    def record_feedback(self, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
+        try:
+            verdict = blocks.VERDICT_BY_ACTION[action["action_id"]]
+            key = action.get("value", "")
+            user = (body.get("user") or {}).get("id")
+            channel = (body.get("channel") or {}).get("id")
+            container = body.get("container") or {}
+            message = body.get("message") or {}
+            payload = self.feedback.load_answer(key)
+            if payload is None:
+                self.logger.warning("Feedback for unknown answer %r", key)
+                self._notify(body, client, "Sorry, I no longer have that answer, so I could not save your feedback.")
+                return
+            self.feedback.record(
+                question=payload["question"],
+                answer_text=payload["answer"],
+                sources=payload["sources"],
+                verdict=verdict,  # type: ignore[arg-type]
+                user=user,
+                channel=channel,
+                ts=container.get("message_ts") or message.get("ts"),
+                answered=payload.get("answered"),
+                answer_key=key,
+            )
+            self._notify(body, client, blocks.THANKS_TEXT)
+        except Exception:
+            self.logger.exception("Recording feedback failed")
+
+    def _notify(self, body: dict[str, Any], client: Any, text: str) -> None:
+        """Tell only the clicking user; an ephemeral container can only be reached by its url."""
+        container = body.get("container") or {}
+        user = (body.get("user") or {}).get("id")
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        if not container.get("is_ephemeral") and channel and user:
+            message = body.get("message") or {}
+            try:
+                client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    thread_ts=message.get("thread_ts") or message.get("ts"),
+                    **simple(text).as_kwargs(),
+                )
+                return
+            except Exception as e:
+                self.logger.info("chat.postEphemeral failed (%s); using response_url", e)
+        self._respond(
+            body.get("response_url"),
+            {"response_type": "ephemeral", "replace_original": False, **simple(text).as_kwargs()},
+        )
+
+    def share_answer(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Post a private `/remix` answer to the channel, then remove the private copy."""
+        try:
+            key = action.get("value", "")
+            payload = self.feedback.load_answer(key)
+            url = body.get("response_url")
+            if payload is None:
+                self._respond(url, {"response_type": "ephemeral", "replace_original": False,
+                                    **simple("Sorry, I no longer have that answer.").as_kwargs()})
+                return
+            user = (body.get("user") or {}).get("id", "")
+            msg = render_answer(
+                answer_from_payload(payload),
+                key=key,
+                header=f"<@{user}> asked: {escape(payload['question'])}",
+            )
+            if self._respond(url, {"response_type": "in_channel", "replace_original": False, **msg.as_kwargs()}):
+                self._respond(url, {"delete_original": True})
+        except Exception:
+            self.logger.exception("Sharing answer failed")
+
+    # ------------------------------------------------------------------ App Home
+
+    def publish_home(self, event: dict[str, Any], client: Any) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        try:
+            client.views_publish(user_id=event["user"], view=blocks.home_view())
+        except Exception:
+            self.logger.exception("views.publish failed for %s", event.get("user"))
+
+
+def _describe(event: Mapping[str, Any]) -> str:
+    return f"{event.get('type')} in {event.get('channel')} ts={event.get('ts')}"

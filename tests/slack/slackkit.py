@@ -1,0 +1,232 @@
+"""Test kit for the Slack suite: fake AskService, signed-request client, the bot harness."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slack_sdk.signature import SignatureVerifier
+
+from assistant.config import Settings
+from assistant.feedback import FeedbackStore
+from assistant.models import NOT_FOUND, Answer, Citation
+from assistant.slack.app import build_app
+from assistant.slack.runner import EVENTS_PATH, make_http_server
+from fakeslack import BOT_USER_ID, FakeSlack
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+# A tiny corpus: (doc_id, title, url, page, section, sentence).
+CORPUS: tuple[tuple[str, str, str | None, int | None, str, str], ...] = (
+    ("remix-news-phase1-achievements.txt", "REMIX Phase 1 achievements",
+     "https://example.org/remix/phase1", None, "News",
+     "The Phase 1 of the REMIX project ended in June 2019."),
+    ("remix-news-phase1-achievements.txt", "REMIX Phase 1 achievements",
+     "https://example.org/remix/phase1", None, "News",
+     "Stakeholder work took place in the participating 10 EU regions."),
+    ("s3-mining-partnership-monitoring-report-2020-h1.txt", "S3 Mining partnership monitoring report",
+     None, 3, "Leadership",
+     "The Mining industry partnership is led by North Karelia and Lapland."),
+)
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = {"the", "of", "a", "in", "and", "is", "was", "what", "when", "did", "how", "which", "that",
+         "by", "to", "it", "many", "who", "does", "do", "this"}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+@dataclass
+class FakeService:
+    """Canned answers from CORPUS by word overlap; special questions trigger edge cases."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
+            id: str | None = None) -> Answer:
+        with self.lock:
+            self.calls.append({"question": question, "history": list(history), "id": id})
+        if "boom" in question.lower():
+            raise RuntimeError("index exploded")
+        if "long answer" in question.lower():
+            return long_answer(question)
+        words, earlier = _words(question), _words(" ".join(history))
+        # the question decides; earlier questions of the thread only break ties
+        scored = sorted(CORPUS, key=lambda d: (-len(words & _words(d[5] + " " + d[1])),
+                                               -len(earlier & _words(d[5] + " " + d[1]))))
+        best = scored[0]
+        cite = lambda n, d: Citation(n=n, doc_id=d[0], title=d[1], url=d[2], page=d[3],  # noqa: E731
+                                     section=d[4], quote=d[5])
+        if not words & _words(best[5]):
+            return Answer(question=question, text=NOT_FOUND, answered=False,
+                          citations=[cite(i + 1, d) for i, d in enumerate(scored[:2])], id=id)
+        return Answer(question=question, text=f"{best[5]} [1]", answered=True,
+                      citations=[cite(1, best)], id=id, confidence=0.9)
+
+
+def long_answer(question: str) -> Answer:
+    paragraphs = [
+        " ".join(f"Paragraph {p} sentence {s} says something about mining regions [1]." for s in range(40))
+        for p in range(8)
+    ]
+    citations = [Citation(n=i + 1, doc_id=f"doc{i}.txt", title=f"Document {i}", quote="q",
+                          url=f"https://example.org/{i}" if i % 2 else None, page=i or None)
+                 for i in range(30)]
+    return Answer(question=question, text="\n\n".join(paragraphs), answered=True, citations=citations)
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Counts in-flight tasks so tests can wait until the bot has finished all lazy work."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8, thread_name_prefix="test-slack")
+        self._pending = 0
+        self._cv = threading.Condition()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._cv:
+            self._pending += 1
+        fut = super().submit(fn, *args, **kwargs)
+        fut.add_done_callback(self._done)
+        return fut
+
+    def _done(self, _fut: Future[Any]) -> None:
+        with self._cv:
+            self._pending -= 1
+            self._cv.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self._cv:
+            if not self._cv.wait_for(lambda: self._pending == 0, timeout=timeout):
+                raise AssertionError("bot still busy after %.1fs" % timeout)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    elapsed: float
+
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Bot:
+    """The real app behind a real HTTP server, plus helpers to send signed Slack requests."""
+
+    url: str
+    slack: FakeSlack
+    service: Any
+    feedback: FeedbackStore
+    executor: TrackingExecutor
+    secret: str = SIGNING_SECRET
+
+    def post(self, body: str, *, content_type: str, headers: dict[str, str] | None = None,
+             timestamp: int | None = None, signature: str | None = None) -> Reply:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        sig = signature or SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body)
+        req = urllib.request.Request(self.url, data=body.encode(), method="POST", headers={
+            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig, **(headers or {})})
+        start = time.monotonic()
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return Reply(resp.status, resp.read().decode(), time.monotonic() - start)
+        except urllib.error.HTTPError as e:
+            return Reply(e.code, e.read().decode(), time.monotonic() - start)
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, **kw: Any) -> Reply:
+        envelope = {
+            "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+            "event": event, "event_id": event_id or f"Ev{next(_ids):06d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+        return self.post(json.dumps(envelope), content_type="application/json", **kw)
+
+    def command(self, text: str, *, response: str = "cmd", **kw: Any) -> Reply:
+        form = {"token": "legacy", "team_id": "T1", "channel_id": "C1", "user_id": "U1",
+                "user_name": "ana", "command": "/remix", "text": text, "trigger_id": "1.2.3",
+                "response_url": self.slack.response_url(response)}
+        return self.post(urllib.parse.urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
+
+    def action(self, payload: dict[str, Any], **kw: Any) -> Reply:
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return self.post(body, content_type="application/x-www-form-urlencoded", **kw)
+
+    def settle(self) -> None:
+        self.executor.wait_idle()
+
+
+def mention(text: str, *, ts: str, channel: str = "C1", user: str = "U1",
+            thread_ts: str | None = None) -> dict[str, Any]:
+    ev = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}", "ts": ts,
+          "channel": channel, "event_ts": ts}
+    if thread_ts:
+        ev["thread_ts"] = thread_ts
+    return ev
+
+
+def message(text: str, *, ts: str, channel: str = "C1", channel_type: str = "channel",
+            user: str | None = "U1", thread_ts: str | None = None, **extra: Any) -> dict[str, Any]:
+    ev: dict[str, Any] = {"type": "message", "text": text, "ts": ts, "channel": channel,
+                          "channel_type": channel_type, "event_ts": ts, **extra}
+    if user:
+        ev["user"] = user
+    if thread_ts:
+        ev["thread_ts"] = thread_ts
+    return ev
+
+
+def all_text(blocks: list[dict[str, Any]]) -> str:
+    """Every text in a message's blocks (sections and context elements)."""
+    out = []
+    for b in blocks:
+        if "text" in b and isinstance(b["text"], dict):
+            out.append(b["text"]["text"])
+        for e in b.get("elements", []):
+            if isinstance(e.get("text"), str):
+                out.append(e["text"])
+    return "\n".join(out)
+
+
+def make_settings(tmp_path: Path, slack: FakeSlack, **kw: Any) -> Settings:
+    values: dict[str, Any] = dict(
+        slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url, data_dir=tmp_path / "data", index_dir=tmp_path / "index",
+        corpus_dir=tmp_path / "corpus", cache_dir=tmp_path / "cache",
+    )
+    values.update(kw)
+    return Settings(_env_file=None, **values)
+
+
+def start_bot(tmp_path: Path, slack: FakeSlack, service: Any) -> Iterator[Bot]:
+    settings = make_settings(tmp_path, slack)
+    feedback = FeedbackStore.open(settings.data_dir)
+    executor = TrackingExecutor()
+    app = build_app(service=service, settings=settings, feedback=feedback, executor=executor)
+    server = make_http_server(app, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield Bot(url=f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", slack=slack,
+                  service=service, feedback=feedback, executor=executor)
+    finally:
+        server.shutdown()
+        server.server_close()
+        executor.shutdown(wait=True)

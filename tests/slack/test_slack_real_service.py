@@ -1,0 +1,48 @@
+"""The real Assistant behind the real bolt app: a mention over a tiny corpus gets the cited fact."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from fakeslack import FakeSlack
+from slackkit import all_text, make_settings, mention, start_bot
+
+CORPUS = {
+    "kickoff.txt": (
+        "Source: https://example.org/kickoff\nTitle: REMIX kick-off meeting\n\n"
+        "Kick-off meeting\n\n"
+        "The REMIX kick-off meeting was held in Kemi, Finland, on 5-6 April 2017. "
+        "Partners from ten regions attended the two-day programme.\n"
+    ),
+    "bees.txt": (
+        "Title: Beekeeping notes\n\nHoney bees live in colonies. A colony has one queen and many "
+        "workers. Beekeepers harvest honey in late summer.\n"
+    ),
+}
+
+
+def test_mention_answered_by_real_assistant(tmp_path: Path, slack: FakeSlack) -> None:
+    try:
+        from assistant.service import Assistant
+    except ImportError as e:  # the service is developed in parallel
+        pytest.skip(f"assistant.service not importable yet: {e}")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in CORPUS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path, slack, embedder="hash")
+    assistant = Assistant.from_settings(settings)
+    assistant.ingest()
+
+    with contextlib.contextmanager(start_bot)(tmp_path, slack, assistant) as bot:
+        bot.event(mention("Where was the REMIX kick-off meeting held?", ts="1.000001"))
+        update = slack.wait_for(lambda: slack.of("chat.update"), timeout=30, what="answer")[0]
+        bot.settle()
+
+    assert "Kemi" in update["text"]
+    text = all_text(update["blocks"])
+    assert "Kemi" in text and "*Sources:*" in text
+    source_lines = [line for line in text.splitlines() if line.startswith("[1] ")]
+    assert source_lines and "kick" in source_lines[0].lower()

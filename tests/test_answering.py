@@ -1,0 +1,126 @@
+"""The extractive answerer and the question analysis it relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.question import answer_type_of, has_type
+from assistant.answering.units import split_sentences, split_units
+from assistant.models import NOT_FOUND, Chunk, Hit
+from assistant.answering.followup import contextualise
+
+
+def hit(text: str, *, doc: str = "a.txt", score: float = 1.0, kind: str = "text",
+        section: str = "", title: str = "Doc") -> Hit:
+    return Hit(Chunk(chunk_id=f"{doc}#0", doc_id=doc, title=title, text=text, section=section,
+                     kind=kind), score=score)
+
+
+def flat_idf(token: str) -> float:
+    return 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When did Phase 1 of the REMIX project end?", "date"),
+        ("In which year did the mine reach commercial production?", "date"),
+        ("How many regions provided the value chain matrix?", "count"),
+        ("How much ERDF money did the programme have?", "amount"),
+        ("Who spoke at the MIREU online workshop?", "person"),
+        ("In which city was it announced?", "place"),
+        ("What are the working areas of the partnership?", "any"),
+    ],
+)
+def test_answer_type(question: str, expected: str) -> None:
+    assert answer_type_of(question) == expected
+
+
+def test_type_checks_distinguish_counts_from_years() -> None:
+    assert has_type("8 regions have provided the matrix", "count")
+    assert not has_type("CoMMER will be launched by the end of 2020", "count")
+    assert has_type("CoMMER will be launched by the end of 2020", "date")
+    assert has_type("The meeting was on 12-13.2.2020 in Kemi", "date")
+    assert has_type("The programme had EUR 359 million of ERDF", "amount")
+    assert not has_type("The programme was funded by the ERDF", "amount")
+
+
+def test_sentences_survive_abbreviations_and_decimals() -> None:
+    text = "EIT gave e.g. 1.7 million EUR to Dr. Smith on 12.2.2020. Then it ended. Fine!"
+    assert split_sentences(text) == [
+        "EIT gave e.g. 1.7 million EUR to Dr. Smith on 12.2.2020.", "Then it ended.", "Fine!"]
+
+
+def test_units_keep_rows_and_items_whole() -> None:
+    units = split_units("Intro line. Second.\n- first item\nEvent: A; Date: 1.1.2020; Place: Kemi")
+    assert [(u.kind, u.text) for u in units] == [
+        ("sentence", "Intro line."), ("sentence", "Second."), ("item", "first item"),
+        ("row", "Event: A; Date: 1.1.2020; Place: Kemi")]
+
+
+def test_answer_quotes_the_supporting_sentence_with_a_citation() -> None:
+    hits = [
+        hit("Mining is important. The REMIX kick-off meeting was held in Kemi in April 2017. "
+            "Lunch was served.", doc="kickoff.txt"),
+        hit("Bees make honey in summer.", doc="bees.txt", score=0.5),
+    ]
+    answer = ExtractiveAnswerer(idf=flat_idf).answer("Where was the REMIX kick-off meeting held?",
+                                                     hits)
+    assert answer.answered
+    assert "Kemi" in answer.text and "[1]" in answer.text
+    assert "Lunch" not in answer.text and "Bees" not in answer.text
+    assert answer.citations[0].doc_id == "kickoff.txt" and "Kemi" in answer.citations[0].quote
+
+
+def test_unrelated_question_is_refused_with_nearest_sources() -> None:
+    hits = [hit("The REMIX kick-off meeting was held in Kemi in April 2017.", doc="k.txt")]
+    answer = ExtractiveAnswerer(idf=flat_idf).answer("What is the recipe for paella?", hits)
+    assert not answer.answered
+    assert answer.text.startswith(NOT_FOUND)
+    assert [c.doc_id for c in answer.citations] == ["k.txt"]
+
+
+def test_count_question_without_a_number_is_refused() -> None:
+    hits = [hit("Many regions joined CoMMER as members after its launch in 2020.")]
+    answer = ExtractiveAnswerer(idf=flat_idf).answer(
+        "How many regions joined CoMMER as members?", hits)
+    assert not answer.answered
+
+
+def test_list_question_returns_the_table_rows() -> None:
+    table = ("Working areas of the partnership\n"
+             "Working area: Upgrading SME competitiveness; Region in charge: In progress\n"
+             "Working area: Sustainability of mining; Region in charge: In progress\n"
+             "Working area: Regional mining development centres; Region in charge: In progress")
+    answer = ExtractiveAnswerer(idf=flat_idf).answer(
+        "What are the working areas of the partnership?", [hit(table, kind="table")])
+    assert answer.answered
+    for area in ("SME competitiveness", "Sustainability of mining", "development centres"):
+        assert area in answer.text
+
+
+def test_answer_can_draw_on_two_documents() -> None:
+    hits = [
+        hit("The REMIX final event was held online in February 2021.", doc="final.txt"),
+        hit("Participants could attend the final event through Zoom.", doc="zoom.txt", score=0.9),
+    ]
+    answer = ExtractiveAnswerer(idf=flat_idf).answer(
+        "When was the REMIX final event held, and through which tool could people attend it?",
+        hits)
+    assert "February 2021" in answer.text and "Zoom" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"final.txt", "zoom.txt"}
+
+
+def test_follow_up_is_resolved_against_the_previous_question() -> None:
+    previous = "Where was the REMIX kick-off meeting held?"
+    assert contextualise("and when was that?", [previous]).endswith(f"({previous})")
+    assert contextualise("and when was that?", []) == "and when was that?"
+    standalone = "Which Austrian university talked about the raw materials strategy of Austria?"
+    assert contextualise(standalone, [previous]) == standalone
+
+
+def test_long_standalone_question_with_a_pronoun_is_left_alone() -> None:
+    question = ("What kind of organisational architecture is credited to GKZ, making it an ideal "
+                "adviser within the REMIX project?")
+    assert contextualise(question, ["Where was the kick-off?"]) == question
