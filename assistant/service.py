@@ -127,7 +127,8 @@ class Assistant:
     def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
             id: str | None = None) -> Answer:
         query = contextualise(question.strip(), history)
-        hits = self.search(query, k=max(k or self.settings.k, 8))
+        # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
+        hits = self.search(query, k=max(k or self.settings.k, 20))
         answerer = ExtractiveAnswerer(idf=self.reader().lexical.idf)
         answer = answerer.answer(query, hits, id=id)
         answer.question = question

@@ -3,169 +3,198 @@ table rows) of the retrieved chunks that best cover the question, with numbered 
 and refuses plainly when nothing retrieved supports an answer.
 
 Scoring is deliberately simple and explainable: how much of the question's IDF-weighted
-vocabulary a unit (and its immediate context) contains, whether it holds the kind of thing
-asked for (a date for "when", a number for "how many"), and how highly retrieval ranked its
-chunk. The same coverage figure decides between answering and refusing.
+vocabulary a unit and its immediate context contain, whether it holds the kind of thing asked
+for (a date for "when", a number for "how many") that the question did not already say, and
+how highly retrieval ranked its chunk. The best unit per chunk also re-ranks the retrieved
+chunks, a cheap stand-in for a cross-encoder. The same support figure decides between
+answering and refusing.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from ..models import NOT_FOUND, Answer, Citation, Hit
 from ..retrieval.lexical import tokenize
-from .question import QuestionProfile, has_type, profile
+from .question import QuestionProfile, profile, types_in
 from .units import Unit, split_units
 
 MAX_SENTENCES = 3
 MAX_LIST_UNITS = 12
 QUOTE_CHARS = 400
+_PRONOUN_START = re.compile(r"^(It|Its|This|These|Those|They|Their|He|She|His|Her|There)\b")
 
 
 @dataclass(slots=True)
 class Candidate:
     unit: Unit
-    hit_rank: int
+    rank: int  # rank of its chunk after re-ranking (set by `answer`)
     hit: Hit
     own: frozenset[str]
     near: frozenset[str]
+    units: list[Unit]  # all units of the chunk, for lead-ins, neighbours and siblings
     coverage: float = 0.0
     context_coverage: float = 0.0
-    typed: bool = False
+    types: frozenset[str] = frozenset()
     score: float = 0.0
 
 
 @dataclass(slots=True)
 class Thresholds:
-    """Calibrated on the dev QA set (see `remix-assistant eval`); not per question."""
+    """Calibrated on the dev QA set (see `remix-assistant eval`), never per question."""
 
-    min_coverage: float = 0.55
-    min_typed_coverage: float = 0.45
+    min_support: float = 0.45
 
 
 @dataclass(slots=True)
 class ExtractiveAnswerer:
     idf: Callable[[str], float]
     thresholds: Thresholds = field(default_factory=Thresholds)
-    max_hits: int = 8
 
     def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
         prof = profile(question)
-        candidates = self._candidates(prof, hits[: self.max_hits])
+        weights = {t: self.idf(t) for t in prof.terms}
+        candidates = self._candidates(prof, weights, hits)
+        hits = self._rerank(hits, candidates)
         if not candidates:
             return self._refusal(question, hits, [], id=id)
         best = max(candidates, key=lambda c: c.score)
-        selected = self._select(prof, candidates, best)
-        confidence, ok = self._decide(prof, selected)
+        selected = self._select(prof, weights, candidates, best)
+        confidence, ok = self._decide(prof, best, selected)
         if not ok:
             return self._refusal(question, hits, candidates, id=id, confidence=confidence)
         return self._compose(question, selected, hits, id=id, confidence=confidence)
 
     # -- scoring -----------------------------------------------------------------------------
 
-    def _weights(self, prof: QuestionProfile) -> dict[str, float]:
-        return {t: self.idf(t) for t in prof.terms}
-
-    def _candidates(self, prof: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
-        weights = self._weights(prof)
+    def _candidates(self, prof: QuestionProfile, weights: dict[str, float],
+                    hits: Sequence[Hit]) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
-        top_score = hits[0].score if hits else 1.0
+
+        def cover(tokens: frozenset[str]) -> float:
+            return sum(w for t, w in weights.items() if t in tokens) / total
+
         out: list[Candidate] = []
         for rank, hit in enumerate(hits):
             units = split_units(hit.chunk.text, chunk_kind=hit.chunk.kind)
             context = frozenset(tokenize(f"{hit.chunk.title} {hit.chunk.section}"))
-            unit_tokens = [frozenset(tokenize(u.text)) for u in units]
+            tokens = [frozenset(tokenize(u.text)) for u in units]
+            prior = 1.0 / (1.0 + 0.5 * rank)
             for i, unit in enumerate(units):
-                own = unit_tokens[i]
-                near = own | context
+                near = tokens[i] | context
                 if i > 0:
-                    near |= unit_tokens[i - 1]
+                    near |= tokens[i - 1]
                 if i + 1 < len(units):
-                    near |= unit_tokens[i + 1]
-                cand = Candidate(unit, rank, hit, own, near)
-                cand.coverage = sum(w for t, w in weights.items() if t in own) / total
-                cand.context_coverage = sum(w for t, w in weights.items() if t in near) / total
-                cand.typed = prof.answer_type != "any" and has_type(unit.text, prof.answer_type)
-                prior = hit.score / top_score if top_score else 0.0
+                    near |= tokens[i + 1]
+                if unit.lead is not None:
+                    near |= tokens[unit.lead]
+                cand = Candidate(unit, rank, hit, tokens[i], near, units)
+                cand.coverage = cover(tokens[i])
+                cand.context_coverage = cover(near)
+                cand.types = types_in(unit.text, prof.words)
+                type_share = (len(cand.types & prof.types) / len(prof.types)) if prof.types else 0
                 words = len(unit.text.split())
-                shape = -0.1 if words < 4 and unit.kind == "sentence" else 0.0
+                shape = -0.1 if words < 3 and unit.kind == "sentence" else 0.0
                 shape -= 0.1 if words > 80 else 0.0
-                cand.score = (
-                    0.5 * cand.coverage + 0.3 * cand.context_coverage + 0.2 * prior
-                    + (0.15 if cand.typed else 0.0) + shape
-                )
+                cand.score = (0.45 * cand.coverage + 0.3 * cand.context_coverage
+                              + 0.15 * type_share + 0.1 * prior + shape)
                 out.append(cand)
         return out
 
-    def _select(self, prof: QuestionProfile, candidates: list[Candidate],
-                best: Candidate) -> list[Candidate]:
-        weights = self._weights(prof)
+    @staticmethod
+    def _rerank(hits: Sequence[Hit], candidates: list[Candidate]) -> list[Hit]:
+        """Order chunks by their best unit: the chunk that holds the answer comes first."""
+        best: dict[int, float] = {}
+        for c in candidates:
+            key = id(c.hit)
+            best[key] = max(best.get(key, 0.0), c.score)
+        order = sorted(range(len(hits)), key=lambda i: (-best.get(id(hits[i]), 0.0), i))
+        reranked = [hits[i] for i in order]
+        position = {id(h): r for r, h in enumerate(reranked)}
+        for c in candidates:
+            c.rank = position[id(c.hit)]
+        return reranked
+
+    def _select(self, prof: QuestionProfile, weights: dict[str, float],
+                candidates: list[Candidate], best: Candidate) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
-        selected = [best]
-        if prof.wants_list and best.unit.kind in ("row", "item"):
-            selected += self._siblings(candidates, best)
-        covered = set(best.near)
-        typed = best.typed or prof.answer_type == "any"
-        pool = [c for c in candidates if c not in selected]
-        while len([c for c in selected if c.unit.kind == "sentence"]) < MAX_SENTENCES and pool:
+        selected = [best] + self._expansion(prof, candidates, best)
+        covered = set().union(*(c.near for c in selected))
+        found = set().union(*(c.types for c in selected)) & prof.types
+        pool = [c for c in candidates if c not in selected and c.unit.kind != "lead"]
+        while sum(c.unit.kind == "sentence" for c in selected) < MAX_SENTENCES and pool:
             def gain(c: Candidate) -> float:
                 new = sum(w for t, w in weights.items() if t in c.own and t not in covered)
-                return new / total + (0.2 if c.typed and not typed else 0.0)
+                return new / total + 0.25 * len((c.types & prof.types) - found)
 
             nxt = max(pool, key=lambda c: (gain(c), c.score))
-            if gain(nxt) < 0.15 or nxt.score < 0.6 * best.score:
+            if gain(nxt) < 0.15 or nxt.score < 0.45 * best.score:
                 break
             selected.append(nxt)
             covered |= nxt.near
-            typed = typed or nxt.typed
+            found |= nxt.types & prof.types
             pool.remove(nxt)
         return selected
 
     @staticmethod
-    def _siblings(candidates: list[Candidate], best: Candidate) -> list[Candidate]:
-        """The other rows/items of the same table or list, in order, for list questions."""
-        same = sorted(
-            (c for c in candidates if c.hit is best.hit and c.unit.kind == best.unit.kind
-             and c is not best),
-            key=lambda c: c.unit.index,
-        )
-        block: list[Candidate] = []
-        for c in same:
-            if c.coverage > 0 or c.context_coverage > 0:
-                block.append(c)
-        return block[: MAX_LIST_UNITS - 1]
+    def _expansion(prof: QuestionProfile, candidates: list[Candidate],
+                   best: Candidate) -> list[Candidate]:
+        """Units that must come with the best one: the items after a lead-in line, the rest of
+        a list for list questions, the sentence a leading pronoun refers to."""
+        same = {c.unit.index: c for c in candidates if c.hit is best.hit}
+        unit = best.unit
+        extra: list[int] = []
+        if unit.kind == "lead":
+            extra = [u.index for u in best.units if u.lead == unit.index][:MAX_LIST_UNITS]
+        elif prof.wants_list and unit.kind in ("item", "row"):
+            run = [u.index for u in best.units
+                   if u.kind == unit.kind and u.lead == unit.lead and u.index != unit.index]
+            extra = run[: MAX_LIST_UNITS - 1]
+            if unit.lead is not None:
+                extra.insert(0, unit.lead)
+        elif unit.kind == "sentence" and _PRONOUN_START.match(unit.text) and unit.index > 0:
+            prev = best.units[unit.index - 1]
+            if prev.line == unit.line:
+                extra = [prev.index]
+        return [same[i] for i in extra if i in same]
 
-    def _decide(self, prof: QuestionProfile, selected: list[Candidate]) -> tuple[float, bool]:
-        weights = self._weights(prof)
+    def _decide(self, prof: QuestionProfile, best: Candidate,
+                selected: list[Candidate]) -> tuple[float, bool]:
+        """Answer only when the selection covers the question and, for every kind of thing the
+        question asks for (a date, a number, a name), some selected unit that holds one is itself
+        about the question: a number in an unrelated sentence does not answer "how many"."""
+        covered = set().union(*(c.near for c in selected))
+        weights = {t: self.idf(t) for t in prof.terms}
         total = sum(weights.values()) or 1.0
-        near: set[str] = set()
-        for c in selected:
-            near |= c.near
-        coverage = sum(w for t, w in weights.items() if t in near) / total
-        typed = prof.answer_type == "any" or any(c.typed for c in selected)
-        th = self.thresholds
-        ok = coverage >= th.min_coverage and typed
-        return coverage if typed else coverage * 0.5, ok
+        support = sum(w for t, w in weights.items() if t in covered) / total
+        for answer_type in prof.types:
+            typed = [c.context_coverage for c in selected if answer_type in c.types]
+            support = min(support, max(typed, default=0.0) + 0.15)
+        return support, support >= self.thresholds.min_support
 
     # -- output ------------------------------------------------------------------------------
 
     def _compose(self, question: str, selected: list[Candidate], hits: Sequence[Hit], *,
                  id: str | None, confidence: float) -> Answer:
+        first, rest = selected[0], selected[1:]
+        ordered = sorted(selected, key=lambda c: (c.rank, c.unit.index)) if rest else [first]
+        if ordered[0].hit is not first.hit:  # the best unit's chunk leads, then reading order
+            ordered = sorted(ordered, key=lambda c: (c.hit is not first.hit, c.rank, c.unit.index))
         numbers: dict[int, int] = {}
         quotes: dict[int, list[str]] = {}
         parts: list[str] = []
-        ordered = selected[:1] + sorted(selected[1:], key=lambda c: (c.hit_rank, c.unit.index))
         for c in ordered:
-            n = numbers.setdefault(c.hit_rank, len(numbers) + 1)
-            quotes.setdefault(c.hit_rank, []).append(c.unit.text)
-            text = c.unit.text
-            parts.append(f"- {text} [{n}]" if c.unit.kind in ("row", "item") else f"{text} [{n}]")
-        listy = sum(1 for c in ordered if c.unit.kind in ("row", "item")) > 1
+            n = numbers.setdefault(c.rank, len(numbers) + 1)
+            quotes.setdefault(c.rank, []).append(c.unit.text)
+            bullet = c.unit.kind in ("row", "item")
+            parts.append(f"- {c.unit.text} [{n}]" if bullet else f"{c.unit.text} [{n}]")
+        listy = sum(c.unit.kind in ("row", "item") for c in ordered) > 1
         body = "\n".join(parts) if listy else " ".join(parts)
-        citations = [
-            _citation(n, hits[rank], " … ".join(quotes[rank])) for rank, n in numbers.items()
-        ]
+        by_rank = {c.rank: c.hit for c in ordered}
+        citations = [_citation(n, by_rank[rank], " … ".join(quotes[rank]))
+                     for rank, n in numbers.items()]
         return Answer(question=question, text=body, answered=True, citations=citations,
                       hits=list(hits), id=id, confidence=confidence)
 
@@ -173,14 +202,10 @@ class ExtractiveAnswerer:
                  id: str | None, confidence: float = 0.0) -> Answer:
         best_unit: dict[int, str] = {}
         for c in sorted(candidates, key=lambda c: -c.score):
-            best_unit.setdefault(c.hit_rank, c.unit.text)
-        citations = [
-            _citation(i + 1, hit, best_unit.get(i, hit.chunk.text))
-            for i, hit in enumerate(hits[:3])
-        ]
-        text = NOT_FOUND
-        if citations:
-            text += " The nearest sources are listed below."
+            best_unit.setdefault(c.rank, c.unit.text)
+        citations = [_citation(i + 1, hit, best_unit.get(i, hit.chunk.text))
+                     for i, hit in enumerate(hits[:3])]
+        text = NOT_FOUND + (" The nearest sources are listed below." if citations else "")
         return Answer(question=question, text=text, answered=False, citations=citations,
                       hits=list(hits), id=id, confidence=confidence)
 

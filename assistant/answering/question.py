@@ -1,8 +1,9 @@
-"""What a question asks for: its content terms and the kind of answer that would satisfy it.
+"""What a question asks for: its content terms and the kinds of answer that would satisfy it.
 
-The expected answer type serves twice: it ranks candidate sentences (a "when" question is
-answered by a sentence with a date) and it guards against guessing (a "how many" question is
-not answered by a sentence without a number).
+Expected answer types serve twice: they rank candidate sentences (a "when" question is
+answered by a sentence with a date) and they guard against guessing (a "how many" question is
+not answered by a sentence without a number). A question can ask for several things at once
+("in which city and month"), so a question has a set of types.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 from ..retrieval.lexical import fold, tokenize
 
-AnswerType = Literal["count", "amount", "date", "person", "place", "list", "any"]
+AnswerType = Literal["count", "amount", "date", "name", "code"]
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -21,30 +22,47 @@ _MONTHS = (
     "tammikuu\\w*|helmikuu\\w*|maaliskuu\\w*|huhtikuu\\w*|toukokuu\\w*|kesakuu\\w*|heinakuu\\w*|"
     "elokuu\\w*|syyskuu\\w*|lokakuu\\w*|marraskuu\\w*|joulukuu\\w*|"
     "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
-    "januar|februar|marz|juni|juli|oktober|dezember|"
-    "stycz\\w*|lut\\w*|marc\\w*|kwie\\w*|maj\\w*|czerw\\w*|lip\\w*|sierp\\w*|wrze\\w*|pazdz\\w*|"
-    "listop\\w*|grud\\w*"
+    "januar|februar|marz|juni|juli|oktober|dezember"
 )
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
+_YEAR = re.compile(r"(1[89]\d\d|20\d\d)s?")
 _DATE = re.compile(
-    rf"\b(\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{1,2}}[./]\d{{1,2}}\.?|"
-    rf"(?:{_MONTHS})\b|(1[89]\d\d|20\d\d)(-\d{{2}})?)",
+    rf"\b(\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{1,2}}\.\d{{1,2}}\.|"
+    rf"(?:{_MONTHS})\b|(1[89]\d\d|20\d\d)s?\b)"
 )
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)(?![\w])")
 _NUMBER_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|hundred|dozen|several|double|triple|half)\b"
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|dozen|double|doubled|triple|half)\b"
 )
 _MONEY = re.compile(
-    r"(€|\beur\b|\beuros?\b|\busd\b|\$|£|\bmillion\b|\bbillion\b|\bmeur\b|\bm€|\bmillones\b|"
-    r"\bmiljoon\w*|\bmln\b|\bmio\b)"
+    r"(€|\beur\b|\beuros?\b|eur\d|\busd\b|\$|£|\bmillion\b|\bbillion\b|\bmeur\b|m€|\bmillones\b|"
+    r"\bmiljoon\w*|\bmln\b|\bmio\b|%|\bper ?cent\b|\bdouble\b)"
 )
-_PERCENT = re.compile(r"\d\s?%|\bper ?cent\b|\bpercent\b")
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+")
+_CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{3,8}\b")
+_NAME = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'.-]*[\w]")
+
+_SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
+    ("amount", re.compile(r"\bhow much\b|\bbudget\b|\bfunding\b|\bin euros?\b|\bcost\b|"
+                          r"\bcontribution\b|\bbenchmark\b|\bpercentage\b|\bshare of\b|"
+                          r"\bwhat figure\b|\bexpected to grow\b")),
+    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bpopulation\b")),
+    ("date", re.compile(r"^(when|since when)\b|\bwhen (was|were|did|will|is|does|do)\b|"
+                        r"\b(what|which) (date|day|year|month|decade|period|time)\b|"
+                        r"\bin which (year|month|decade)\b|\bby (what|which) year\b|\bhow long\b|"
+                        r"\b(year|month|decade) (of|did|was)\b|\bwhat period\b|\bmonth\b")),
+    ("name", re.compile(r"^(who|whom|whose)\b|\bwho (is|was|are|were|spoke|talked|chaired|led|"
+                        r"leads|wrote|organi[sz]ed)\b|^where\b|\bwhere (was|were|did|is)\b|"
+                        r"\b(which|what) (city|town|country|village|municipality|province|"
+                        r"organi[sz]ation|institute|company|university|foundation|department|"
+                        r"ministry|law|conference|event|mine|park|region|regions|person|"
+                        r"speaker|tool|platform|project)\b")),
+    ("code", re.compile(r"\bcode\b")),
+]
 
 _LIST_CUES = re.compile(
     r"^(what|which) (are|were)\b|\b(list|name the|kinds? of|types? of|topics|activities|"
-    r"areas|themes|pillars|regions|countries|members|partners|organisations|organizations)\b"
+    r"areas|themes|pillars|regions|countries|members|partners|organisations|organizations|"
+    r"value chains|stakeholders)\b"
 )
 
 
@@ -52,54 +70,65 @@ _LIST_CUES = re.compile(
 class QuestionProfile:
     text: str
     terms: tuple[str, ...]  # unique query tokens, as the lexical index tokenizes them
-    answer_type: AnswerType
+    types: frozenset[AnswerType]
     wants_list: bool
+    words: frozenset[str]  # folded words of the question: an answer must add something new
 
 
-def answer_type_of(question: str) -> AnswerType:
-    q = fold(question)
-    if re.search(r"\bhow much\b|\bbudget\b|\bfunding\b|\bin euros?\b|\bcost\b|\bcontribution\b", q):
-        return "amount"
-    if re.search(r"\bhow many\b|\bnumber of\b|\bhow large\b|\bpopulation\b", q):
-        return "count"
-    if re.search(
-        r"^(when|since when)\b|\bwhen (was|were|did|will|is|does|do)\b|\bwhat date\b|"
-        r"\bon what (day|date)\b|\b(which|what|in which|by what|by which) (year|month|decade|"
-        r"period|date|day)\b|\bhow long\b",
-        q,
-    ):
-        return "date"
-    if re.search(r"^(who|whom)\b|\bwho (is|was|are|were|spoke|talked|chaired|led|leads)\b", q):
-        return "person"
-    if re.search(r"^where\b|\bin which (city|town|country|place|village|municipality)\b", q):
-        return "place"
-    return "any"
+def answer_types_of(question: str) -> frozenset[AnswerType]:
+    q = fold(question).strip()
+    return frozenset(t for t, pattern in _SLOTS if pattern.search(q))
 
 
 def profile(question: str) -> QuestionProfile:
-    terms = tuple(dict.fromkeys(tokenize(question, query=True)))
     q = fold(question).strip()
     return QuestionProfile(
         text=question,
-        terms=terms,
-        answer_type=answer_type_of(question),
+        terms=tuple(dict.fromkeys(tokenize(question, query=True))),
+        types=answer_types_of(question),
         wants_list=bool(_LIST_CUES.search(q)),
+        words=frozenset(re.findall(r"\w+", q)),
     )
+
+
+def _new(token: str, question_words: frozenset[str]) -> bool:
+    """A token tells something new unless all its word parts are already in the question."""
+    parts = re.findall(r"\w+", fold(token))
+    return bool(parts) and not all(p in question_words for p in parts)
+
+
+def types_in(text: str, question_words: frozenset[str] = frozenset()) -> frozenset[AnswerType]:
+    """Answer types present in `text` as something the question did not already say."""
+    folded = fold(text)
+    found: set[AnswerType] = set()
+    numbers = [m.group(1) for m in _NUMBER.finditer(folded) if _new(m.group(1), question_words)]
+    dates = [m.group(0) for m in _DATE.finditer(folded) if _new(m.group(0), question_words)]
+    if dates:
+        found.add("date")
+    if any(not _YEAR.fullmatch(n) for n in numbers) or _NUMBER_WORDS.search(folded):
+        found.add("count")
+        if _MONEY.search(folded):
+            found.add("amount")
+    elif _MONEY.search(folded) and ("%" in folded or "double" in folded):
+        found.add("amount")
+    if any(_new(m.group(0), question_words) for m in _CODE.finditer(folded)):
+        found.add("code")
+    names = [m.group(0) for m in _NAME.finditer(text)]
+    if any(_new(w, question_words) and fold(w) not in _COMMON_CAPS for w in names[1:]) or (
+        names and text.startswith(names[0]) and _new(names[0], question_words)
+        and fold(names[0]) not in _COMMON_CAPS
+    ):
+        found.add("name")
+    return frozenset(found)
+
+
+_COMMON_CAPS = frozenset(
+    "the a an in on at of for and or but this that these those it its he she they we our "
+    "their his her there here what which who when where why how is are was were be been "
+    "eu european commission project projects region regions partner partners event".split()
+)
 
 
 def has_type(text: str, answer_type: AnswerType) -> bool:
     """Does `text` contain something of the expected answer type?"""
-    folded = fold(text)
-    if answer_type == "date":
-        return bool(_DATE.search(folded))
-    if answer_type == "count":
-        numbers = [m.group(1) for m in _NUMBER.finditer(folded)]
-        if any(not _YEAR.fullmatch(n) for n in numbers):
-            return True
-        return bool(_NUMBER_WORDS.search(folded))
-    if answer_type == "amount":
-        return bool((_NUMBER.search(folded) or _NUMBER_WORDS.search(folded))
-                    and (_MONEY.search(folded) or _PERCENT.search(folded)))
-    if answer_type in ("person", "place"):
-        return bool(_CAPITALISED.search(text))
-    return True
+    return answer_type in types_in(text)

@@ -1,8 +1,10 @@
-"""Answer units: the sentences, list items and table rows a chunk is made of.
+"""Answer units: the sentences, list items, table rows and lead-in lines a chunk is made of.
 
 An extractive answer quotes whole units, so each unit must read on its own: table rows are
-already rendered with their headers by the chunker, list items keep their text, and prose is
-split on sentence boundaries that survive abbreviations, decimals and dotted dates.
+already rendered with their headers by the chunker, each line of a chunk is one structural
+block (paragraph, item, row, form answer), and prose is split on sentence boundaries that
+survive abbreviations, decimals and dotted dates. A unit remembers the lead-in line it belongs
+to ("The aims of the partnership are:") because that line is often what matches the question.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-UnitKind = Literal["sentence", "item", "row", "qa"]
+UnitKind = Literal["sentence", "item", "row", "lead"]
 
 _ABBREVIATIONS = {
     "e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "prof", "no", "nr", "vs", "approx", "inc", "ltd",
@@ -19,8 +21,11 @@ _ABBREVIATIONS = {
     "fig", "art", "p", "pp", "vol", "ca", "cf", "mt", "eur", "u.s", "z.b", "bzw", "ua", "esim", "ym",
 }
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-ZÀ-ÖØ-ÞĀ-Ž0-9])")
-_ITEM = re.compile(r"^\s*(?:[-*•▪◦‣–]|\d{1,2}[.)])\s+")
+_ITEM_MARK = re.compile(r"^\s*(?:[-*•▪◦‣–]|\d{1,2}[.)])\s+")
 _ROW = re.compile(r"^[^:;\n]{1,80}: [^\n]*;")
+_FINAL = re.compile(r"[.!?…]['\"”’)]*$")
+ITEM_MAX_WORDS = 25
+LEAD_ITEM_MAX_WORDS = 45  # after "…are:" lines this short are the list, whatever their punctuation
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,8 @@ class Unit:
     text: str
     kind: UnitKind
     index: int  # position within its chunk, to find neighbours
+    line: int  # which line of the chunk (units of one paragraph share it)
+    lead: int | None = None  # index of the lead-in/caption unit this item or row belongs to
 
 
 def split_sentences(text: str) -> list[str]:
@@ -48,26 +55,37 @@ def split_sentences(text: str) -> list[str]:
     return pieces
 
 
-def _line_kind(line: str, chunk_kind: str) -> UnitKind:
-    if _ITEM.match(line):
+def _line_kind(line: str, *, first: bool, chunk_kind: str) -> UnitKind:
+    if line.endswith(":") or (chunk_kind == "table" and first):
+        return "lead"
+    if _ITEM_MARK.match(line):
         return "item"
     if chunk_kind == "table" or _ROW.match(line):
         return "row"
+    if len(line.split()) <= ITEM_MAX_WORDS and not _FINAL.search(line):
+        return "item"
     return "sentence"
 
 
 def split_units(text: str, *, chunk_kind: str = "text") -> list[Unit]:
-    """Units of a chunk in reading order. Rows and list items stay whole; prose lines are
-    split into sentences."""
+    """Units of a chunk in reading order. Rows, items and lead-ins stay whole; prose lines
+    are split into sentences."""
     units: list[Unit] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
+    lead: int | None = None
+    for line_no, raw in enumerate(l.strip() for l in text.splitlines()):
+        if not raw:
             continue
-        kind = _line_kind(line, chunk_kind)
+        kind = _line_kind(raw, first=not units, chunk_kind=chunk_kind)
+        if kind == "sentence" and lead is not None and len(raw.split()) <= LEAD_ITEM_MAX_WORDS:
+            kind = "item"
         if kind == "sentence":
-            for sentence in split_sentences(line):
-                units.append(Unit(sentence, "sentence", len(units)))
+            lead = None
+            for sentence in split_sentences(raw):
+                units.append(Unit(sentence, "sentence", len(units), line_no))
+        elif kind == "lead":
+            lead = len(units)
+            units.append(Unit(raw, "lead", len(units), line_no))
         else:
-            units.append(Unit(_ITEM.sub("", line) if kind == "item" else line, kind, len(units)))
+            text_ = _ITEM_MARK.sub("", raw) if kind == "item" else raw
+            units.append(Unit(text_, kind, len(units), line_no, lead))
     return units

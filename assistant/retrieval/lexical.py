@@ -28,9 +28,15 @@ from bm25s.tokenization import (
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN) | frozenset(STOPWORDS_SPANISH)
 _STOPWORDS |= frozenset(STOPWORDS_FRENCH) - {"s"}
+# Words that frame a question rather than name its subject: the answer to "in which year"
+# contains "2009", not "year". Dropped from queries only (documents keep them).
 _QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how many much does did do is are was were "
-    "according".split()
+    "according kind kinds type types name names year years month decade date day period time "
+    "city town place organisation organisations organization organizations person "
+    "take took make made bring brought come came give gave hold held get got talk talked "
+    "could would should can may might will shall also apart besides besid itself "
+    "please tell describe explain list".split()
 )
 _stemmer = Stemmer.Stemmer("english")
 
