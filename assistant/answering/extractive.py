@@ -23,7 +23,8 @@ from .units import Unit, split_units
 
 MAX_SENTENCES = 3
 MAX_LIST_UNITS = 12
-QUOTE_CHARS = 400
+QUOTE_CHARS = 1200
+HEDGE = "The documents may not answer this directly; the closest passages say:"
 _PRONOUN_START = re.compile(r"^(It|Its|This|These|Those|They|Their|He|She|His|Her|There)\b")
 
 
@@ -46,6 +47,7 @@ class Thresholds:
     """Calibrated on the dev QA set (see `remix-assistant eval`), never per question."""
 
     min_support: float = 0.45
+    confident: float = 0.7  # below this, the answer says that it is only the closest passage
 
 
 @dataclass(slots=True)
@@ -76,12 +78,19 @@ class ExtractiveAnswerer:
         def cover(tokens: frozenset[str]) -> float:
             return sum(w for t, w in weights.items() if t in tokens) / total
 
+        question_terms = frozenset(prof.terms)
         out: list[Candidate] = []
+        dense = [h.dense for h in hits if h.dense is not None]
+        low, high = (min(dense), max(dense)) if dense else (0.0, 0.0)
         for rank, hit in enumerate(hits):
             units = split_units(hit.chunk.text, chunk_kind=hit.chunk.kind)
             context = frozenset(tokenize(f"{hit.chunk.title} {hit.chunk.section}"))
             tokens = [frozenset(tokenize(u.text)) for u in units]
-            prior = 1.0 / (1.0 + 0.5 * rank)
+            # How close the whole chunk is in meaning: dense similarity scaled over the hits.
+            if hit.dense is not None and high > low:
+                prior = (hit.dense - low) / (high - low)
+            else:
+                prior = 1.0 / (1.0 + 0.5 * rank)
             for i, unit in enumerate(units):
                 near = tokens[i] | context
                 if i > 0:
@@ -98,8 +107,12 @@ class ExtractiveAnswerer:
                 words = len(unit.text.split())
                 shape = -0.1 if words < 3 and unit.kind == "sentence" else 0.0
                 shape -= 0.1 if words > 80 else 0.0
-                cand.score = (0.45 * cand.coverage + 0.3 * cand.context_coverage
-                              + 0.15 * type_share + 0.1 * prior + shape)
+                if len(tokens[i] - question_terms) < 2:  # restates the question, adds nothing
+                    shape -= 0.15
+                if prof.wants_list and unit.kind == "lead":
+                    shape += 0.1
+                cand.score = (0.4 * cand.coverage + 0.25 * cand.context_coverage
+                              + 0.15 * type_share + 0.2 * prior + shape)
                 out.append(cand)
         return out
 
@@ -192,6 +205,8 @@ class ExtractiveAnswerer:
             parts.append(f"- {c.unit.text} [{n}]" if bullet else f"{c.unit.text} [{n}]")
         listy = sum(c.unit.kind in ("row", "item") for c in ordered) > 1
         body = "\n".join(parts) if listy else " ".join(parts)
+        if confidence < self.thresholds.confident:
+            body = f"{HEDGE}\n{body}"
         by_rank = {c.rank: c.hit for c in ordered}
         citations = [_citation(n, by_rank[rank], " … ".join(quotes[rank]))
                      for rank, n in numbers.items()]

@@ -55,7 +55,7 @@ _SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
                         r"\b(which|what) (city|town|country|village|municipality|province|"
                         r"organi[sz]ation|institute|company|university|foundation|department|"
                         r"ministry|law|conference|event|mine|park|region|regions|person|"
-                        r"speaker|tool|platform|project)\b")),
+                        r"speaker|tool|platform|project)s?\b")),
     ("code", re.compile(r"\bcode\b")),
 ]
 
@@ -89,6 +89,7 @@ def profile(question: str) -> QuestionProfile:
         wants_list=bool(_LIST_CUES.search(q)),
         words=frozenset(re.findall(r"\w+", q)),
     )
+
 
 
 def _new(token: str, question_words: frozenset[str]) -> bool:
