@@ -96,7 +96,7 @@ def build_app(
         response = getattr(e.__context__, "response", None)  # the SlackApiError bolt wrapped
         code = response.get("error") if response is not None else None
         raise ConfigError(
-            f"Slack rejected SLACK_BOT_TOKEN (auth.test: {code or e}); check the token (docs/slack.md)."
+            f"Slack rejected SLACK_BOT_TOKEN (auth.test: {code or e}); check the token (the README, section Slack)."
         ) from None
     except OSError as e:  # URLError: connection refused, DNS, TLS
         raise ConfigError(f"Could not reach the Slack API at {client.base_url}: {e}") from None

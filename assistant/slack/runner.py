@@ -47,7 +47,7 @@ def resolve_launch(settings: Settings, *, http: bool = False) -> Launch:
     app_token = secret(settings.slack_app_token)
     signing = secret(settings.slack_signing_secret)
     if not bot:
-        raise ConfigError("SLACK_BOT_TOKEN is not set; export the bot token (xoxb-…) — see docs/slack.md.")
+        raise ConfigError("SLACK_BOT_TOKEN is not set; export the bot token (xoxb-…) — see the README, section Slack.")
     if not bot.startswith("xoxb-"):
         raise ConfigError(
             "SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-' "
@@ -68,7 +68,7 @@ def resolve_launch(settings: Settings, *, http: bool = False) -> Launch:
         )
     raise ConfigError(
         "Set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode "
-        "(--http); see docs/slack.md."
+        "(--http); see the README, section Slack."
     )
 
 
