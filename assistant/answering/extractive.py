@@ -13,6 +13,7 @@ answering and refusing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -83,9 +84,8 @@ class ExtractiveAnswerer:
         dense = [h.dense for h in hits if h.dense is not None]
         low, high = (min(dense), max(dense)) if dense else (0.0, 0.0)
         for rank, hit in enumerate(hits):
-            units = split_units(hit.chunk.text, chunk_kind=hit.chunk.kind)
-            context = frozenset(tokenize(f"{hit.chunk.title} {hit.chunk.section}"))
-            tokens = [frozenset(tokenize(u.text)) for u in units]
+            units, tokens = _analysed(hit.chunk.text, hit.chunk.kind)
+            context = _tokens(f"{hit.chunk.title} {hit.chunk.section}")
             # How close the whole chunk is in meaning: dense similarity scaled over the hits.
             if hit.dense is not None and high > low:
                 prior = (hit.dense - low) / (high - low)
@@ -223,6 +223,18 @@ class ExtractiveAnswerer:
         text = NOT_FOUND + (" The nearest sources are listed below." if citations else "")
         return Answer(question=question, text=text, answered=False, citations=citations,
                       hits=list(hits), id=id, confidence=confidence)
+
+
+@lru_cache(maxsize=4096)
+def _analysed(text: str, kind: str) -> tuple[list[Unit], list[frozenset[str]]]:
+    """Units of a chunk and their tokens; cached because the same chunks recur across questions."""
+    units = split_units(text, chunk_kind=kind)
+    return units, [_tokens(u.text) for u in units]
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(tokenize(text))
 
 
 def _citation(n: int, hit: Hit, quote: str) -> Citation:

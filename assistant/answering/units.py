@@ -13,14 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..ingest.sentences import sentence_spans
+
 UnitKind = Literal["sentence", "item", "row", "lead"]
 
-_ABBREVIATIONS = {
-    "e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "prof", "no", "nr", "vs", "approx", "inc", "ltd",
-    "co", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "fig", "art", "p", "pp", "vol", "ca", "cf", "mt", "eur", "u.s", "z.b", "bzw", "ua", "esim", "ym",
-}
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-ZÀ-ÖØ-ÞĀ-Ž0-9])")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*•▪◦‣–]|\d{1,2}[.)])\s+")
 _ROW = re.compile(r"^[^:;\n]{1,80}: [^\n]*;")
 _FINAL = re.compile(r"[.!?…]['\"”’)]*$")
@@ -38,21 +34,9 @@ class Unit:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences without breaking 'e.g. X', '1.7 million' or '12.2.2020'."""
-    pieces: list[str] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        candidate = text[start : match.start()].strip()
-        last_word = candidate.rsplit(None, 1)[-1].rstrip(".").lower() if candidate else ""
-        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
-            continue
-        if candidate:
-            pieces.append(candidate)
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        pieces.append(tail)
-    return pieces
+    """Sentences of one line of prose (the chunker's splitter: abbreviations, initials, decimals
+    and numbered goals do not end a sentence)."""
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 def _line_kind(line: str, *, first: bool, chunk_kind: str) -> UnitKind:
