@@ -75,43 +75,51 @@ class ExtractiveAnswerer:
     def _candidates(self, prof: QuestionProfile, weights: dict[str, float],
                     hits: Sequence[Hit]) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
+        pairs = [(a, b, (weights[a] + weights[b]) / 2) for a, b in zip(prof.terms, prof.terms[1:])]
+        pair_total = sum(w for _, _, w in pairs) or 1.0
 
-        def cover(tokens: frozenset[str]) -> float:
-            return sum(w for t, w in weights.items() if t in tokens) / total
+        def cover(bag: frozenset[str]) -> float:
+            return sum(w * _match(t, bag) for t, w in weights.items()) / total
+
+        def proximity(positions: dict[str, list[int]]) -> float:
+            """Share of the question's adjacent term pairs that stand close together here:
+            "leading regions" answers "which regions lead" better than scattered words do."""
+            return sum(w for a, b, w in pairs if _close(positions, a, b)) / pair_total
 
         question_terms = frozenset(prof.terms)
         out: list[Candidate] = []
         dense = [h.dense for h in hits if h.dense is not None]
         low, high = (min(dense), max(dense)) if dense else (0.0, 0.0)
         for rank, hit in enumerate(hits):
-            units, tokens = _analysed(hit.chunk.text, hit.chunk.kind)
-            context = _tokens(f"{hit.chunk.title} {hit.chunk.section}")
+            units, bags, positions = _analysed(hit.chunk.text, hit.chunk.kind)
+            context = _bag(f"{hit.chunk.title} {hit.chunk.section}")
             # How close the whole chunk is in meaning: dense similarity scaled over the hits.
             if hit.dense is not None and high > low:
                 prior = (hit.dense - low) / (high - low)
             else:
                 prior = 1.0 / (1.0 + 0.5 * rank)
             for i, unit in enumerate(units):
-                near = tokens[i] | context
+                near = bags[i] | context
                 if i > 0:
-                    near |= tokens[i - 1]
+                    near |= bags[i - 1]
                 if i + 1 < len(units):
-                    near |= tokens[i + 1]
+                    near |= bags[i + 1]
                 if unit.lead is not None:
-                    near |= tokens[unit.lead]
-                cand = Candidate(unit, rank, hit, tokens[i], near, units)
-                cand.coverage = cover(tokens[i])
+                    near |= bags[unit.lead]
+                cand = Candidate(unit, rank, hit, bags[i], near, units)
+                cand.coverage = cover(bags[i])
                 cand.context_coverage = cover(near)
                 cand.types = types_in(unit.text, prof.words)
                 type_share = (len(cand.types & prof.types) / len(prof.types)) if prof.types else 0
                 words = len(unit.text.split())
                 shape = -0.1 if words < 3 and unit.kind == "sentence" else 0.0
                 shape -= 0.1 if words > 80 else 0.0
-                if len(tokens[i] - question_terms) < 2:  # restates the question, adds nothing
+                if len(positions[i].keys() - question_terms) < 2:  # restates the question
                     shape -= 0.15
                 if prof.wants_list and unit.kind == "lead":
                     shape += 0.1
                 cand.score = (0.4 * cand.coverage + 0.25 * cand.context_coverage
+                              + 0.15 * proximity(positions[i])
                               + 0.15 * type_share + 0.2 * prior + shape)
                 out.append(cand)
         return out
@@ -139,7 +147,8 @@ class ExtractiveAnswerer:
         pool = [c for c in candidates if c not in selected and c.unit.kind != "lead"]
         while sum(c.unit.kind == "sentence" for c in selected) < MAX_SENTENCES and pool:
             def gain(c: Candidate) -> float:
-                new = sum(w for t, w in weights.items() if t in c.own and t not in covered)
+                new = sum(w * max(0.0, _match(t, c.own) - _match(t, covered))
+                          for t, w in weights.items())
                 return new / total + 0.25 * len((c.types & prof.types) - found)
 
             nxt = max(pool, key=lambda c: (gain(c), c.score))
@@ -181,7 +190,7 @@ class ExtractiveAnswerer:
         covered = set().union(*(c.near for c in selected))
         weights = {t: self.idf(t) for t in prof.terms}
         total = sum(weights.values()) or 1.0
-        support = sum(w for t, w in weights.items() if t in covered) / total
+        support = sum(w * _match(t, covered) for t, w in weights.items()) / total
         for answer_type in prof.types:
             typed = [c.context_coverage for c in selected if answer_type in c.types]
             support = min(support, max(typed, default=0.0) + 0.15)
@@ -225,16 +234,44 @@ class ExtractiveAnswerer:
                       hits=list(hits), id=id, confidence=confidence)
 
 
+PREFIX = 6  # "Portuguese"/"Portugal", "digitalisation"/"digitalization" share 6 letters
+
+
 @lru_cache(maxsize=4096)
-def _analysed(text: str, kind: str) -> tuple[list[Unit], list[frozenset[str]]]:
-    """Units of a chunk and their tokens; cached because the same chunks recur across questions."""
+def _analysed(text: str, kind: str
+              ) -> tuple[list[Unit], list[frozenset[str]], list[dict[str, list[int]]]]:
+    """Units of a chunk, their token bags and token positions; cached because the same chunks
+    recur across questions."""
     units = split_units(text, chunk_kind=kind)
-    return units, [_tokens(u.text) for u in units]
+    bags, positions = [], []
+    for unit in units:
+        tokens = tokenize(unit.text)
+        bags.append(_with_prefixes(tokens))
+        where: dict[str, list[int]] = {}
+        for n, tok in enumerate(tokens):
+            where.setdefault(tok, []).append(n)
+        positions.append(where)
+    return units, bags, positions
 
 
 @lru_cache(maxsize=4096)
-def _tokens(text: str) -> frozenset[str]:
-    return frozenset(tokenize(text))
+def _bag(text: str) -> frozenset[str]:
+    return _with_prefixes(tokenize(text))
+
+
+def _with_prefixes(tokens: list[str]) -> frozenset[str]:
+    """Tokens plus '^'-marked prefixes of the long ones, for near-miss word forms."""
+    return frozenset(tokens) | {"^" + t[:PREFIX] for t in tokens if len(t) >= PREFIX}
+
+
+def _match(term: str, bag: frozenset[str]) -> float:
+    if term in bag:
+        return 1.0
+    return 0.7 if len(term) >= PREFIX and "^" + term[:PREFIX] in bag else 0.0
+
+
+def _close(positions: dict[str, list[int]], a: str, b: str, window: int = 3) -> bool:
+    return any(abs(i - j) <= window for i in positions.get(a, ()) for j in positions.get(b, ()))
 
 
 def _citation(n: int, hit: Hit, quote: str) -> Citation:
