@@ -47,7 +47,7 @@ class Candidate:
 class Thresholds:
     """Calibrated on the dev QA set (see `remix-assistant eval`), never per question."""
 
-    min_support: float = 0.45
+    min_support: float = 0.5
     confident: float = 0.7  # below this, the answer says that it is only the closest passage
 
 

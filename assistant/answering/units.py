@@ -70,6 +70,8 @@ def split_units(text: str, *, chunk_kind: str = "text") -> list[Unit]:
             lead = len(units)
             units.append(Unit(raw, "lead", len(units), line_no))
         else:
+            if lead is None and units and units[-1].kind not in ("item", "row"):
+                lead = len(units) - 1  # a list is introduced by the line just before it
             text_ = _ITEM_MARK.sub("", raw) if kind == "item" else raw
             units.append(Unit(text_, kind, len(units), line_no, lead))
     return units
