@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 from .answering.extractive import ExtractiveAnswerer
 from .answering.followup import contextualise
+from .answering.llm import LLMAnswerer
 from .config import Settings, load_settings
 from .embedding import Embedder
 from .errors import IndexMissingError
@@ -124,13 +125,22 @@ class Assistant:
                                   reranker=self._make_reranker())
         return searcher.search(query, k=k or self.settings.k)
 
+    def _answerer(self) -> ExtractiveAnswerer | LLMAnswerer:
+        """Extractive by default; the LLM backend (which falls back to it) when configured."""
+        extractive = ExtractiveAnswerer(idf=self.reader().lexical.idf)
+        if not self.settings.llm_base_url:
+            return extractive
+        key = self.settings.llm_api_key
+        return LLMAnswerer(base_url=self.settings.llm_base_url, model=self.settings.llm_model,
+                           api_key=key.get_secret_value() if key else None,
+                           timeout=self.settings.llm_timeout, fallback=extractive)
+
     def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
             id: str | None = None) -> Answer:
         query = contextualise(question.strip(), history)
         # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
         hits = self.search(query, k=max(k or self.settings.k, 20))
-        answerer = ExtractiveAnswerer(idf=self.reader().lexical.idf)
-        answer = answerer.answer(query, hits, id=id)
+        answer = self._answerer().answer(query, hits, id=id)
         answer.question = question
         answer.hits = answer.hits[: max(k or self.settings.k, 5)]
         return answer

@@ -40,7 +40,8 @@ class Candidate:
     coverage: float = 0.0
     context_coverage: float = 0.0
     types: frozenset[str] = frozenset()
-    score: float = 0.0
+    score: float = 0.0  # chooses the quoted units
+    chunk_score: float = 0.0  # re-ranks chunks: also credits the page title as the subject
 
 
 @dataclass(slots=True)
@@ -92,7 +93,8 @@ class ExtractiveAnswerer:
         low, high = (min(dense), max(dense)) if dense else (0.0, 0.0)
         for rank, hit in enumerate(hits):
             units, bags, positions = _analysed(hit.chunk.text, hit.chunk.kind)
-            context = _bag(f"{hit.chunk.title} {hit.chunk.section}")
+            title = _bag(hit.chunk.title)  # a page's title is the subject of all its sentences
+            context = title | _bag(hit.chunk.section)
             # How close the whole chunk is in meaning: dense similarity scaled over the hits.
             if hit.dense is not None and high > low:
                 prior = (hit.dense - low) / (high - low)
@@ -121,6 +123,7 @@ class ExtractiveAnswerer:
                 cand.score = (0.4 * cand.coverage + 0.25 * cand.context_coverage
                               + 0.15 * proximity(positions[i])
                               + 0.15 * type_share + 0.2 * prior + shape)
+                cand.chunk_score = cand.score + 0.4 * (cover(bags[i] | title) - cand.coverage)
                 out.append(cand)
         return out
 
@@ -130,7 +133,7 @@ class ExtractiveAnswerer:
         best: dict[int, float] = {}
         for c in candidates:
             key = id(c.hit)
-            best[key] = max(best.get(key, 0.0), c.score)
+            best[key] = max(best.get(key, 0.0), c.chunk_score)
         order = sorted(range(len(hits)), key=lambda i: (-best.get(id(hits[i]), 0.0), i))
         reranked = [hits[i] for i in order]
         position = {id(h): r for r, h in enumerate(reranked)}

@@ -18,11 +18,12 @@ import http.client
 import json
 import logging
 import re
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..models import NOT_FOUND, Answer, Citation, Hit
+from ..models import NOT_FOUND, Answer, Hit
 from ..retrieval.lexical import tokenize
 from .extractive import ExtractiveAnswerer, _citation
 from .units import split_sentences, split_units
@@ -50,7 +51,7 @@ class _BadReply(ValueError):
     """The server answered, but not with a chat completion."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class LLMAnswerer:
     base_url: str
     model: str
@@ -72,6 +73,8 @@ class LLMAnswerer:
             reply = self._complete(question, sources)
         except (OSError, ValueError, KeyError, IndexError, TypeError,
                 http.client.HTTPException) as exc:
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()
             log.warning("LLM backend %s failed (%s: %s); using the extractive answer",
                         self._url, type(exc).__name__, exc)
             return base
@@ -195,4 +198,4 @@ def best_quote(chunk_text: str, kind: str, claims: Sequence[str], question: str,
     return " … ".join(units[i] for i in sorted(chosen))
 
 
-__all__ = ["LLMAnswerer", "SYSTEM_PROMPT", "best_quote", "user_message", "Citation"]
+__all__ = ["LLMAnswerer", "SYSTEM_PROMPT", "best_quote", "user_message"]

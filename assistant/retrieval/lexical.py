@@ -36,7 +36,8 @@ _QUESTION_WORDS = frozenset(
     "city town place organisation organisations organization organizations person "
     "take took make made bring brought come came give gave hold held get got talk talked "
     "could would should can may might will shall also apart besides besid itself "
-    "please tell describe explain list".split()
+    "please tell describe explain list through about into within during among across via "
+    "like such other others".split()
 )
 _stemmer = Stemmer.Stemmer("english")
 
