@@ -49,7 +49,7 @@ _SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("date", re.compile(r"^(when|since when)\b|\bwhen (was|were|did|will|is|does|do)\b|"
                         r"\b(what|which) (date|day|year|month|decade|period|time)\b|"
                         r"\bin which (year|month|decade)\b|\bby (what|which) year\b|\bhow long\b|"
-                        r"\b(year|month|decade) (of|did|was)\b|\bwhat period\b|\bmonth\b")),
+                        r"\b(year|month|decade) (of|did|was)\b|\bperiod\b|\bmonth\b")),
     ("name", re.compile(r"^(who|whom|whose)\b|\bwho (is|was|are|were|spoke|talked|chaired|led|"
                         r"leads|wrote|organi[sz]ed)\b|^where\b|\bwhere (was|were|did|is)\b|"
                         r"\b(which|what) (city|town|country|village|municipality|province|"
