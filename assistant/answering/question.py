@@ -73,6 +73,7 @@ class QuestionProfile:
     types: frozenset[AnswerType]
     wants_list: bool
     words: frozenset[str]  # folded words of the question: an answer must add something new
+    counted: str | None = None  # "how many tonnes …": the number must come with "tonnes"
 
 
 def answer_types_of(question: str) -> frozenset[AnswerType]:
@@ -88,7 +89,15 @@ def profile(question: str) -> QuestionProfile:
         types=answer_types_of(question),
         wants_list=bool(_LIST_CUES.search(q)),
         words=frozenset(re.findall(r"\w+", q)),
+        counted=counted_noun(question),
     )
+
+
+def counted_noun(question: str) -> str | None:
+    """The token of what a "how many" question counts ("how many mining companies" -> mine)."""
+    match = re.search(r"\bhow many\s+(.*)", fold(question))
+    tokens = tokenize(match.group(1), query=True) if match else []
+    return tokens[0] if tokens else None
 
 
 
