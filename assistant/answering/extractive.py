@@ -12,6 +12,7 @@ answering and refusing.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
         prof = profile(question)
-        weights = {t: self.idf(t) for t in prof.terms}
+        weights = self._weights(prof, hits)
         candidates = self._candidates(prof, weights, hits)
         hits = self._rerank(hits, candidates)
         if not candidates:
@@ -72,6 +73,22 @@ class ExtractiveAnswerer:
         return self._compose(question, selected, hits, id=id, confidence=confidence)
 
     # -- scoring -----------------------------------------------------------------------------
+
+    def _weights(self, prof: QuestionProfile, hits: Sequence[Hit]) -> dict[str, float]:
+        """Corpus IDF times how well a term separates the retrieved chunks from each other.
+
+        The topic words shared by every retrieved chunk ("mining", "partnership") say little
+        about which sentence answers; the rarer ones among them ("lead") say a lot."""
+        bags = [_chunk_bag(h.chunk.text, h.chunk.kind, h.chunk.title) for h in hits]
+        n = len(bags)
+        if n < 2:
+            return {t: self.idf(t) for t in prof.terms}
+        top = math.log(1 + n / 0.5)
+        weights = {}
+        for t in prof.terms:
+            df = sum(1 for bag in bags if _match(t, bag))
+            weights[t] = self.idf(t) * (0.5 + math.log(1 + n / (df + 0.5)) / top)
+        return weights
 
     def _candidates(self, prof: QuestionProfile, weights: dict[str, float],
                     hits: Sequence[Hit]) -> list[Candidate]:
@@ -257,6 +274,11 @@ def _analysed(text: str, kind: str
             where.setdefault(tok, []).append(n)
         positions.append(where)
     return units, bags, positions
+
+
+@lru_cache(maxsize=4096)
+def _chunk_bag(text: str, kind: str, title: str) -> frozenset[str]:
+    return frozenset().union(*_analysed(text, kind)[1]) | _bag(title)
 
 
 @lru_cache(maxsize=4096)

@@ -40,6 +40,24 @@ _QUESTION_WORDS = frozenset(
     "like such other others".split()
 )
 _stemmer = Stemmer.Stemmer("english")
+# Irregular English verb forms the stemmer cannot join to their base ("led" -> "lead"):
+# "It is led by Lapland" must match "Which regions lead …?".
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "lead": "led", "hold": "held", "begin": "began begun", "take": "took taken",
+        "make": "made", "write": "wrote written", "win": "won", "run": "ran", "meet": "met",
+        "build": "built", "bring": "brought", "choose": "chose chosen", "speak": "spoke spoken",
+        "give": "gave given", "grow": "grew grown", "rise": "rose risen", "sell": "sold",
+        "pay": "paid", "find": "found", "fall": "fell fallen", "send": "sent", "spend": "spent",
+        "see": "saw seen", "become": "became", "come": "came", "go": "went gone",
+        "know": "knew known", "tell": "told", "think": "thought", "show": "shown",
+        "buy": "bought", "drive": "drove driven", "keep": "kept", "leave": "left",
+        "lose": "lost", "mean": "meant", "seek": "sought", "teach": "taught", "hear": "heard",
+        "shut": "shut", "set": "set", "put": "put", "cut": "cut", "draw": "drew drawn",
+    }.items()
+    for form in forms.split()
+}
 
 
 def fold(text: str) -> str:
@@ -62,7 +80,7 @@ def tokenize(text: str, *, query: bool = False) -> list[str]:
         if word.isalpha():
             if len(word) < 2:
                 continue
-            out.append(_stem(word))
+            out.append(_stem(_IRREGULAR.get(word, word)))
         else:
             out.append(word)
     return out

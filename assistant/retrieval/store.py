@@ -30,7 +30,7 @@ from ..errors import IndexMismatchError, IndexMissingError
 from ..models import Chunk
 from .lexical import LexicalIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: irregular verb forms joined in the lexical index
 
 _SCHEMA = """
 CREATE TABLE chunks (
