@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
 import click
+from pydantic import ValidationError
 
 from .config import load_settings
 from .errors import AssistantError
@@ -29,6 +30,11 @@ def _fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except AssistantError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+            click.echo(f"error: invalid setting {where}: {first.get('msg')}", err=True)
             sys.exit(1)
 
     return wrapper
@@ -88,8 +94,13 @@ def _batch_lines(stream: TextIO) -> Iterator[tuple[str | None, str]]:
         if not line:
             continue
         if line.startswith("{"):
-            obj = json.loads(line)
-            yield str(obj.get("id", n)), obj["question"]
+            try:
+                obj = json.loads(line)
+                yield str(obj.get("id", n)), str(obj["question"])
+            except (json.JSONDecodeError, KeyError, AttributeError):
+                raise click.UsageError(
+                    f"--batch line {n}: expected {{\"id\", \"question\"}} JSON or plain text"
+                ) from None
         else:
             yield str(n), line
 
@@ -110,7 +121,7 @@ def ask(question: str | None, index_dir: Path | None, embedder: str | None, k: i
         raise click.UsageError("give a QUESTION or --batch FILE")
     assistant = _assistant(index_dir=index_dir, embedder=embedder, k=k)
     if assistant.ensure_index() is not None:
-        click.echo("index built from the bundled corpus", err=True)
+        click.echo(f"index built from {assistant.settings.corpus_dir}", err=True)
     if batch is not None:
         for qid, q in _batch_lines(batch):
             answer = assistant.ask(q, k=k, id=qid)

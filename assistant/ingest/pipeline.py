@@ -207,10 +207,19 @@ class Ingestor:
         new_stored, new_files = self._load(to_load, old_files, report)
         if not new_files and not unchanged:
             return  # nothing could be ingested: leave the existing index as it is
+        if not new_files and not removed and previous is not None and not report.removed:
+            # Only files that still fail to load: the index already says all there is to say.
+            if touched:
+                self.store.touch_files(touched)
+            report.documents = len(old_files)
+            report.chunks = previous.size
+            return
         new_vectors = self._embed(new_stored, cache, report)
         stored = kept_stored + new_stored
         dim = new_vectors.shape[1] if len(new_vectors) else (
             len(kept_vectors[0]) if kept_vectors else 0)
+        if not len(new_vectors):  # only failures to load: keep the shape stackable
+            new_vectors = new_vectors.reshape(0, dim)
         all_vectors = (
             np.vstack([np.asarray(kept_vectors, dtype=np.float32).reshape(-1, dim), new_vectors])
             if stored else np.zeros((0, dim), dtype=np.float32)

