@@ -113,7 +113,9 @@ class Answer:
     id: str | None = None
     confidence: float = 0.0
 
-    def to_json(self, *, retrieved: int = 5) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's answer contract; `retrieved` lists the hits in rank order (the service
+        keeps at least the top 5, or k when more were asked for)."""
         return {
             "id": self.id,
             "question": self.question,
@@ -129,7 +131,7 @@ class Answer:
                     "text": h.chunk.text,
                     "score": round(h.score, 6),
                 }
-                for h in self.hits[: max(retrieved, 5)]
+                for h in self.hits
             ],
         }
 

@@ -334,3 +334,11 @@ def test_invalid_setting_is_one_line_not_a_traceback(cli_env: dict, seed_index: 
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: invalid setting k")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ask_k_sets_how_many_chunks_are_retrieved(cli_env: dict, seed_index: Path) -> None:
+    result = run(cli_env, "ask", VASTERBOTTEN, "--index", seed_index, "--json", "--k", "8")
+    assert result.exit_code == 0, result.output
+    retrieved = json.loads(result.stdout)["retrieved"]
+    assert len(retrieved) == 8
+    assert len({(r["doc"], r["text"]) for r in retrieved}) == 8  # eight distinct chunks

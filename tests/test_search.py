@@ -62,3 +62,26 @@ def test_hybrid_ranks_fuse_both_retrievers(searcher: HybridSearcher) -> None:
 def test_short_exact_tokens_are_findable(searcher: HybridSearcher, token: str) -> None:
     hits = searcher.search(token, k=3)
     assert any(token.lower() in h.chunk.text.lower() for h in hits)
+
+
+class ReverseLengthReranker:
+    """A fake cross-encoder: prefers shorter chunks, so its order differs from the fused one."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def rerank(self, query: str, texts):
+        self.calls.append((query, len(texts)))
+        return [-len(t) for t in texts]
+
+
+def test_optional_reranker_reorders_the_fused_head(searcher: HybridSearcher) -> None:
+    reranker = ReverseLengthReranker()
+    reranked = HybridSearcher(reader=searcher.reader, embedder=searcher.embedder,
+                              reranker=reranker)
+    hits = reranked.search("mining regions partnership", k=5)
+    assert reranker.calls == [("mining regions partnership", 20)]  # the head, not just k
+    lengths = [len(h.chunk.embedding_text()) for h in hits]
+    assert lengths == sorted(lengths)
+    head = searcher.search("mining regions partnership", k=20)
+    assert min(len(h.chunk.embedding_text()) for h in head) == lengths[0]
