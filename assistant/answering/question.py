@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from ..retrieval.lexical import fold, tokenize
@@ -101,33 +102,44 @@ def counted_noun(question: str) -> str | None:
 
 
 
-def _new(token: str, question_words: frozenset[str]) -> bool:
-    """A token tells something new unless all its word parts are already in the question."""
-    parts = re.findall(r"\w+", fold(token))
-    return bool(parts) and not all(p in question_words for p in parts)
+def _parts(token: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", fold(token)))
+
+
+@lru_cache(maxsize=16384)
+def _entities(text: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], bool, bool, bool]:
+    """Dates, numbers, codes and names in `text` (with their folded word parts), and whether it
+    has number words, money/percent words, and a percent or "double". Cached: the same units
+    are checked against many questions."""
+    folded = fold(text)
+    found: list[tuple[str, tuple[str, ...]]] = []
+    found += [("date", _parts(m.group(0))) for m in _DATE.finditer(folded)]
+    for m in _NUMBER.finditer(folded):
+        found.append(("year" if _YEAR.fullmatch(m.group(1)) else "number", _parts(m.group(1))))
+    found += [("code", _parts(m.group(0))) for m in _CODE.finditer(folded)]
+    found += [("name", _parts(m.group(0))) for m in _NAME.finditer(text)
+              if fold(m.group(0)) not in _COMMON_CAPS]
+    return (tuple(found), bool(_NUMBER_WORDS.search(folded)), bool(_MONEY.search(folded)),
+            "%" in folded or "double" in folded)
 
 
 def types_in(text: str, question_words: frozenset[str] = frozenset()) -> frozenset[AnswerType]:
     """Answer types present in `text` as something the question did not already say."""
-    folded = fold(text)
+    entities, number_words, money, percent = _entities(text)
+    new = {kind for kind, parts in entities
+           if parts and not all(p in question_words for p in parts)}
     found: set[AnswerType] = set()
-    numbers = [m.group(1) for m in _NUMBER.finditer(folded) if _new(m.group(1), question_words)]
-    dates = [m.group(0) for m in _DATE.finditer(folded) if _new(m.group(0), question_words)]
-    if dates:
+    if "date" in new:
         found.add("date")
-    if any(not _YEAR.fullmatch(n) for n in numbers) or _NUMBER_WORDS.search(folded):
+    if "number" in new or number_words:
         found.add("count")
-        if _MONEY.search(folded):
+        if money:
             found.add("amount")
-    elif _MONEY.search(folded) and ("%" in folded or "double" in folded):
+    elif money and percent:
         found.add("amount")
-    if any(_new(m.group(0), question_words) for m in _CODE.finditer(folded)):
+    if "code" in new:
         found.add("code")
-    names = [m.group(0) for m in _NAME.finditer(text)]
-    if any(_new(w, question_words) and fold(w) not in _COMMON_CAPS for w in names[1:]) or (
-        names and text.startswith(names[0]) and _new(names[0], question_words)
-        and fold(names[0]) not in _COMMON_CAPS
-    ):
+    if "name" in new:
         found.add("name")
     return frozenset(found)
 
