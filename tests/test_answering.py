@@ -125,3 +125,32 @@ def test_long_standalone_question_with_a_pronoun_is_left_alone() -> None:
     question = ("What kind of organisational architecture is credited to GKZ, making it an ideal "
                 "adviser within the REMIX project?")
     assert contextualise(question, ["Where was the kick-off?"]) == question
+
+
+SPANISH = ("Según Del Olmo, la UE está promoviendo estos proyectos, puesto que en el territorio "
+           "de la Unión existen 41 materiales críticos y la escasez de materias primas de origen "
+           "mineral obliga a importarlas desde otros países de fuera de la Unión Europea.")
+
+
+def test_page_in_another_language_is_supported_by_dense_similarity() -> None:
+    question = "According to the councillor, how many critical materials exist in EU territory?"
+    spanish = Hit(Chunk(chunk_id="es#0", doc_id="es.txt", title="Consejero", text=SPANISH),
+                  score=1.0, dense=0.86)
+    english = Hit(Chunk(chunk_id="en#0", doc_id="en.txt", title="Bees", text=(
+        "Bees make honey in the summer and the beekeepers of the region sell it at the market "
+        "in town, where it is one of the products that visitors like to buy.")),
+        score=0.9, dense=0.80)
+    answer = ExtractiveAnswerer(idf=flat_idf).answer(question, [spanish, english])
+    assert answer.answered and "41" in answer.text
+    assert answer.citations[0].doc_id == "es.txt"
+
+
+def test_same_language_page_gets_no_dense_lift() -> None:
+    question = "According to the councillor, how many critical materials exist in EU territory?"
+    english = Hit(Chunk(chunk_id="en#0", doc_id="en.txt", title="Bees", text=(
+        "The beekeepers of the region counted 41 hives in the summer, and they sell the honey "
+        "at the market in town, where it is one of the products that visitors like to buy.")),
+        score=1.0, dense=0.86)
+    other = Hit(Chunk(chunk_id="o#0", doc_id="o.txt", title="Other", text="Nothing here at all."),
+                score=0.5, dense=0.70)
+    assert not ExtractiveAnswerer(idf=flat_idf).answer(question, [english, other]).answered
