@@ -26,6 +26,7 @@ from .question import QuestionProfile, profile, types_in
 from .units import Unit, split_units
 
 MAX_SENTENCES = 3
+FOREIGN_LIFT = 0.5  # share of the missing word overlap that dense similarity may make up
 MAX_LIST_UNITS = 12
 QUOTE_CHARS = 1200
 HEDGE = "The documents may not answer this directly; the closest passages say:"
@@ -135,6 +136,9 @@ class ExtractiveAnswerer:
                                  and _foreign(hit.chunk.text) != question_foreign)
                 cand.coverage = cover(bags[i])
                 cand.context_coverage = cover(near)
+                if cand.foreign:  # words cannot match across languages: let meaning speak
+                    cand.coverage += (1 - cand.coverage) * FOREIGN_LIFT * prior
+                    cand.context_coverage += (1 - cand.context_coverage) * FOREIGN_LIFT * prior
                 cand.types = types_in(unit.text, prof.words)
                 if prof.counted and not _match(prof.counted, bags[i]):
                     cand.types -= {"count"}  # a number, but not of what is being counted
