@@ -43,9 +43,10 @@ _CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{3,8}\b")
 _NAME = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'.-]*[\w]")
 
 _SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
-    ("amount", re.compile(r"\bhow much\b|\bbudget\b|\bfunding\b|\bin euros?\b|\bcost\b|"
-                          r"\bcontribution\b|\bbenchmark\b|\bpercentage\b|\bshare of\b|"
-                          r"\bwhat figure\b|\bexpected to grow\b")),
+    ("amount", re.compile(r"\bhow much\b|\bin euros?\b|\b(what|which) (was|is|were|are) the "
+                          r"(\w+ )?(budget|funding|cost|contribution|amount|grant)\b|"
+                          r"\bbenchmark\b|\bpercentage\b|\bshare of\b|\bwhat figure\b|"
+                          r"\bexpected to grow\b")),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bpopulation\b")),
     ("date", re.compile(r"^(when|since when)\b|\bwhen (was|were|did|will|is|does|do)\b|"
                         r"\b(what|which) (date|day|year|month|decade|period|time)\b|"
