@@ -6,7 +6,7 @@ from user input.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 BlockKind = Literal["heading", "text", "list_item", "table_row", "qa"]
@@ -134,21 +134,3 @@ class Answer:
                 for h in self.hits
             ],
         }
-
-
-@dataclass(slots=True)
-class DraftLine:
-    """One line of a drafted report section and the citations it rests on."""
-
-    text: str
-    citations: list[Citation] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Draft:
-    section: str
-    lines: list[DraftLine] = field(default_factory=list)
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    return asdict(obj)

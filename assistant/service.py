@@ -16,12 +16,13 @@ from .answering.extractive import ExtractiveAnswerer
 from .answering.followup import contextualise
 from .answering.llm import LLMAnswerer
 from .config import Settings, load_settings
-from .embedding import Embedder
+from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
 from .errors import IndexMissingError
 from .ingest.pipeline import IngestReport, Ingestor
 from .models import Answer, Hit
 from .retrieval.search import HybridSearcher, Reranker
 from .retrieval.store import IndexReader, IndexStore
+
 
 class Assistant:
     def __init__(
@@ -49,8 +50,6 @@ class Assistant:
 
     @property
     def embedder_name(self) -> str:
-        from .embedding import embedder_name
-
         if self._query_embedder is not None:
             return self._query_embedder.name
         return embedder_name(self.settings.embedder)
@@ -58,15 +57,11 @@ class Assistant:
     def _make_ingest_embedder(self) -> Embedder:
         if self._ingest_embedder_factory is not None:
             return self._ingest_embedder_factory()
-        from .embedding import make_embedder
-
         return make_embedder(self.settings.embedder, cache_dir=self.settings.cache_dir,
                              batch_size=self.settings.batch_size)
 
     def _query(self) -> Embedder:
         if self._query_embedder is None:
-            from .embedding import make_query_embedder
-
             self._query_embedder = make_query_embedder(self.settings.embedder,
                                                        cache_dir=self.settings.cache_dir)
         return self._query_embedder
@@ -91,9 +86,6 @@ class Assistant:
             log=log or (lambda line: print(line, file=sys.stderr)),
         )
         return ingestor.run(list(paths) if paths else [self.settings.corpus_dir])
-
-    def has_index(self) -> bool:
-        return self.store.exists()
 
     def ensure_index(self, *, progress: bool | None = None) -> IngestReport | None:
         """Build the index from the corpus dir if there is none (the first `ask`)."""
