@@ -2,20 +2,22 @@
 table rows) of the retrieved chunks that best cover the question, with numbered citations,
 and refuses plainly when nothing retrieved supports an answer.
 
-Scoring is deliberately simple and explainable: how much of the question's IDF-weighted
-vocabulary a unit and its immediate context contain, whether it holds the kind of thing asked
-for (a date for "when", a number for "how many") that the question did not already say, and
-how highly retrieval ranked its chunk. The best unit per chunk also re-ranks the retrieved
-chunks, a cheap stand-in for a cross-encoder. The same support figure decides between
-answering and refusing.
+Scoring is deliberately simple and explainable: how much of the question's vocabulary a unit
+and its immediate context contain (weighted by corpus IDF and by how well each word separates
+the retrieved chunks), whether the question's words stand close together in it, whether it
+holds the kind of thing asked for (a date for "when", a number for "how many") that the
+question did not already say, and how close its chunk is in meaning (dense similarity). For a
+page in another language than the question, word overlap cannot work, and dense similarity
+makes up part of it. The best unit per chunk also re-ranks the retrieved chunks, a cheap
+stand-in for a cross-encoder. The same support figure decides between answering and refusing.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from bm25s.tokenization import STOPWORDS_EN
@@ -244,15 +246,15 @@ class ExtractiveAnswerer:
         ordered = sorted(selected, key=lambda c: (c.rank, c.unit.index)) if rest else [first]
         if ordered[0].hit is not first.hit:  # the best unit's chunk leads, then reading order
             ordered = sorted(ordered, key=lambda c: (c.hit is not first.hit, c.rank, c.unit.index))
+        listy = sum(c.unit.kind in ("row", "item") for c in ordered) > 1
         numbers: dict[int, int] = {}
         quotes: dict[int, list[str]] = {}
         parts: list[str] = []
         for c in ordered:
             n = numbers.setdefault(c.rank, len(numbers) + 1)
             quotes.setdefault(c.rank, []).append(c.unit.text)
-            bullet = c.unit.kind in ("row", "item")
+            bullet = listy and c.unit.kind in ("row", "item")
             parts.append(f"- {c.unit.text} [{n}]" if bullet else f"{c.unit.text} [{n}]")
-        listy = sum(c.unit.kind in ("row", "item") for c in ordered) > 1
         body = "\n".join(parts) if listy else " ".join(parts)
         if confidence < self.thresholds.confident:
             body = f"{HEDGE}\n{body}"
