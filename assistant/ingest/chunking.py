@@ -76,7 +76,9 @@ class _Builder:
         """Append a unit, first closing the chunk if it would overflow or if closing now
         splits the rest of the section into two balanced chunks (`rest` = words still to come
         in this section, this unit included) instead of a full chunk and a tiny tail."""
-        if self.fresh and self._should_close(unit, rest):
+        if self.fresh and _new_page(self.units[-1], unit):
+            self.flush()  # a chunk cites one page: a PDF page break always ends it
+        elif self.fresh and self._should_close(unit, rest):
             same_section = unit.kind == "text" and unit.path == self.units[-1].path
             self.flush(carry_for=unit if same_section else None)
         self.units.append(unit)
@@ -155,7 +157,7 @@ class _Builder:
         new_words = sum(u.words for u in units if (u.start, u.end) not in spans)
         if new_words >= self.p.min_words / 2 or not units or not prev:
             return False
-        if _top(prev[-1].path) != _top(units[-1].path):
+        if _top(prev[-1].path) != _top(units[-1].path) or _new_page(prev[-1], units[0]):
             return False
         return sum(u.words for u in prev) + new_words <= self.p.max_words * _MERGE_SLACK
 
@@ -173,6 +175,10 @@ class _Builder:
             url=doc.url,
             kind=_kind(units),
         )
+
+
+def _new_page(before: _Unit, after: _Unit) -> bool:
+    return before.page is not None and after.page is not None and before.page != after.page
 
 
 def _top(path: tuple[str, ...]) -> str:
