@@ -154,3 +154,20 @@ def test_same_language_page_gets_no_dense_lift() -> None:
     other = Hit(Chunk(chunk_id="o#0", doc_id="o.txt", title="Other", text="Nothing here at all."),
                 score=0.5, dense=0.70)
     assert not ExtractiveAnswerer(idf=flat_idf).answer(question, [english, other]).answered
+
+
+def test_on_what_date_needs_a_day_not_just_a_month() -> None:
+    question = "On what date did the REMIX peer review visit to Lapland take place?"
+    month_only = [hit("The REMIX peer review visit to Lapland took place in March.")]
+    with_day = [hit("The REMIX peer review visit to Lapland took place on 12 March 2019.")]
+    assert not ExtractiveAnswerer(idf=flat_idf).answer(question, month_only).answered
+    answer = ExtractiveAnswerer(idf=flat_idf).answer(question, with_day)
+    assert answer.answered and "12 March 2019" in answer.text
+
+
+def test_population_question_needs_a_population_figure() -> None:
+    question = "What was the population of the Kainuu region in 2019?"
+    other_number = [hit("Five regions, Kainuu among them, joined the partnership in 2019.")]
+    population = [hit("In 2019 the Kainuu region had a population of 72,306 inhabitants.")]
+    assert not ExtractiveAnswerer(idf=flat_idf).answer(question, other_number).answered
+    assert "72,306" in ExtractiveAnswerer(idf=flat_idf).answer(question, population).text

@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..retrieval.lexical import fold, tokenize
 
-AnswerType = Literal["count", "amount", "date", "name", "code"]
+AnswerType = Literal["count", "amount", "date", "day", "name", "code"]
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -29,6 +29,11 @@ _YEAR = re.compile(r"(1[89]\d\d|20\d\d)s?")
 _DATE = re.compile(
     rf"\b(\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{1,2}}\.\d{{1,2}}\.|"
     rf"(?:{_MONTHS})\b|(1[89]\d\d|20\d\d)s?\b)"
+)
+_DAY = re.compile(
+    rf"\b(\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"\d{{1,2}}(st|nd|rd|th)?(\s*[-–]\s*\d{{1,2}}(st|nd|rd|th)?)?\.?\s+(de\s+)?(?:{_MONTHS})\b|"
+    rf"(?:{_MONTHS})\s+\d{{1,2}}(st|nd|rd|th)?\b)"
 )
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)(?![\w])")
 _NUMBER_WORDS = re.compile(
@@ -48,6 +53,7 @@ _SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
                           r"\bbenchmark\b|\bpercentage\b|\bshare of\b|\bwhat figure\b|"
                           r"\bexpected to grow\b")),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bpopulation\b")),
+    ("day", re.compile(r"\b(what|which) (date|day)\b|\bon what (day|date)\b")),
     ("date", re.compile(r"^(when|since when)\b|\bwhen (was|were|did|will|is|does|do)\b|"
                         r"\b(what|which) (date|day|year|month|decade|period|time)\b|"
                         r"\bin which (year|month|decade)\b|\bby (what|which) year\b|\bhow long\b|"
@@ -79,8 +85,10 @@ class QuestionProfile:
 
 
 def answer_types_of(question: str) -> frozenset[AnswerType]:
+    """The kinds of answer asked for; "on what date" asks for a day, which is also a date."""
     q = fold(question).strip()
-    return frozenset(t for t, pattern in _SLOTS if pattern.search(q))
+    found = {t for t, pattern in _SLOTS if pattern.search(q)}
+    return frozenset(found - {"date"} if "day" in found else found)
 
 
 def profile(question: str) -> QuestionProfile:
@@ -96,7 +104,10 @@ def profile(question: str) -> QuestionProfile:
 
 
 def counted_noun(question: str) -> str | None:
-    """The token of what a "how many" question counts ("how many mining companies" -> mine)."""
+    """The token of what a "how many" question counts ("how many mining companies" -> mine);
+    a population is counted in… population."""
+    if re.search(r"\bpopulation\b", fold(question)):
+        return tokenize("population")[0]
     match = re.search(r"\bhow many\s+(.*)", fold(question))
     tokens = tokenize(match.group(1), query=True) if match else []
     return tokens[0] if tokens else None
@@ -115,6 +126,7 @@ def _entities(text: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], bool,
     folded = fold(text)
     found: list[tuple[str, tuple[str, ...]]] = []
     found += [("date", _parts(m.group(0))) for m in _DATE.finditer(folded)]
+    found += [("day", _parts(m.group(0))) for m in _DAY.finditer(folded)]
     for m in _NUMBER.finditer(folded):
         found.append(("year" if _YEAR.fullmatch(m.group(1)) else "number", _parts(m.group(1))))
     found += [("code", _parts(m.group(0))) for m in _CODE.finditer(folded)]
@@ -132,6 +144,8 @@ def types_in(text: str, question_words: frozenset[str] = frozenset()) -> frozens
     found: set[AnswerType] = set()
     if "date" in new:
         found.add("date")
+    if "day" in new:
+        found.add("day")
     if "number" in new or number_words:
         found.add("count")
         if money:
