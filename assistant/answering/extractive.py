@@ -259,7 +259,7 @@ class ExtractiveAnswerer:
         if confidence < self.thresholds.confident:
             body = f"{HEDGE}\n{body}"
         by_rank = {c.rank: c.hit for c in ordered}
-        citations = [_citation(n, by_rank[rank], " … ".join(quotes[rank]))
+        citations = [make_citation(n, by_rank[rank], " … ".join(quotes[rank]))
                      for rank, n in numbers.items()]
         return Answer(question=question, text=body, answered=True, citations=citations,
                       hits=list(hits), id=id, confidence=confidence)
@@ -269,7 +269,7 @@ class ExtractiveAnswerer:
         best_unit: dict[int, str] = {}
         for c in sorted(candidates, key=lambda c: -c.score):
             best_unit.setdefault(c.rank, c.unit.text)
-        citations = [_citation(i + 1, hit, best_unit.get(i, hit.chunk.text))
+        citations = [make_citation(i + 1, hit, best_unit.get(i, hit.chunk.text))
                      for i, hit in enumerate(hits[:3])]
         text = NOT_FOUND + (" The nearest sources are listed below." if citations else "")
         return Answer(question=question, text=text, answered=False, citations=citations,
@@ -334,7 +334,7 @@ def _close(positions: dict[str, list[int]], a: str, b: str, window: int = 3) -> 
     return any(abs(i - j) <= window for i in positions.get(a, ()) for j in positions.get(b, ()))
 
 
-def _citation(n: int, hit: Hit, quote: str) -> Citation:
+def make_citation(n: int, hit: Hit, quote: str) -> Citation:
     chunk = hit.chunk
     if len(quote) > QUOTE_CHARS:
         quote = quote[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"

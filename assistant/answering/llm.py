@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from ..models import NOT_FOUND, Answer, Hit
 from ..retrieval.lexical import tokenize
-from .extractive import ExtractiveAnswerer, _citation
+from .extractive import ExtractiveAnswerer, make_citation
 from .units import split_sentences, split_units
 
 log = logging.getLogger("assistant.llm")
@@ -140,7 +140,7 @@ class LLMAnswerer:
             log.warning("LLM reply cites no given source; using the extractive answer")
             return base
         weight = self.fallback.idf
-        citations = [_citation(n, sources[i], best_quote(sources[i].chunk.text,
+        citations = [make_citation(n, sources[i], best_quote(sources[i].chunk.text,
                                                          sources[i].chunk.kind,
                                                          claims[i], question, weight))
                      for i, n in numbers.items()]
@@ -152,7 +152,7 @@ class LLMAnswerer:
     def _refusal(question: str, base: Answer) -> Answer:
         """The extractive refusal's shape: NOT_FOUND and the nearest sources, quoting the unit
         of each that best matches the question."""
-        citations = [_citation(n, hit, best_quote(hit.chunk.text, hit.chunk.kind, [question],
+        citations = [make_citation(n, hit, best_quote(hit.chunk.text, hit.chunk.kind, [question],
                                                   question, None))
                      for n, hit in enumerate(base.hits[:REFUSAL_SOURCES], start=1)]
         text = NOT_FOUND + (" The nearest sources are listed below." if citations else "")
