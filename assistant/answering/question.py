@@ -60,7 +60,7 @@ _SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
                         r"\b(year|month|decade) (of|did|was)\b|\bperiod\b|\bmonth\b")),
     ("name", re.compile(r"^(who|whom|whose)\b|\bwho (is|was|are|were|spoke|talked|chaired|led|"
                         r"leads|wrote|organi[sz]ed)\b|^where\b|\bwhere (was|were|did|is)\b|"
-                        r"\b(which|what) (city|town|country|village|municipality|province|"
+                        r"\b(which|what) (\w+ )?(city|town|country|village|municipality|province|"
                         r"organi[sz]ation|institute|company|university|foundation|department|"
                         r"ministry|law|conference|event|mine|park|region|regions|person|"
                         r"speaker|tool|platform|project)s?\b")),

@@ -37,9 +37,10 @@ _QUESTION_WORDS = frozenset(
     "take took make made bring brought come came give gave hold held get got talk talked "
     "could would should can may might will shall also apart besides besid itself "
     "please tell describe explain list through about into within during among across via "
-    "like such other others".split()
+    "like such other others it its itself their theirs them they this that these those".split()
 )
 _stemmer = Stemmer.Stemmer("english")
+_QUESTION_STEMS = frozenset(_stemmer.stemWords(sorted(_QUESTION_WORDS)))
 # Irregular English verb forms the stemmer cannot join to their base ("led" -> "lead"):
 # "It is led by Lapland" must match "Which regions lead …?".
 _IRREGULAR = {
@@ -72,7 +73,9 @@ def _stem(word: str) -> str:
 
 
 def tokenize(text: str, *, query: bool = False) -> list[str]:
-    """Tokens for BM25: folded, stop-words dropped, alphabetic words stemmed, codes kept whole."""
+    """Tokens for BM25: folded, stop-words dropped, alphabetic words stemmed, codes kept whole.
+
+    A query also drops the words that frame a question, in any inflection ("making", "held")."""
     out: list[str] = []
     for word in _WORD.findall(fold(text)):
         if word in _STOPWORDS or (query and word in _QUESTION_WORDS):
@@ -80,7 +83,9 @@ def tokenize(text: str, *, query: bool = False) -> list[str]:
         if word.isalpha():
             if len(word) < 2:
                 continue
-            out.append(_stem(_IRREGULAR.get(word, word)))
+            stem = _stem(_IRREGULAR.get(word, word))
+            if not (query and stem in _QUESTION_STEMS):
+                out.append(stem)
         else:
             out.append(word)
     return out
