@@ -85,3 +85,18 @@ def test_optional_reranker_reorders_the_fused_head(searcher: HybridSearcher) -> 
     assert lengths == sorted(lengths)
     head = searcher.search("mining regions partnership", k=20)
     assert min(len(h.chunk.embedding_text()) for h in head) == lengths[0]
+
+
+def test_chunks_found_only_by_bm25_are_returned(searcher: HybridSearcher) -> None:
+    # depth=1: the dense list holds one row, so the other hits come from BM25 alone.
+    shallow = HybridSearcher(reader=searcher.reader, embedder=searcher.embedder, depth=1)
+    hits = shallow.search("Kankberg tellurium solar cells", k=5)
+    assert len(hits) == 5
+    assert any("Kankberg" in h.chunk.text for h in hits)
+
+
+def test_reader_accepts_numpy_row_ids(searcher: HybridSearcher) -> None:
+    rows = np.array([2, 0], dtype=np.int64)
+    fresh = type(searcher.reader)(searcher.reader.directory)  # empty cache
+    assert [c.chunk_id for c in fresh.chunks(rows)] == [
+        c.chunk_id for c in searcher.reader.chunks([2, 0])]

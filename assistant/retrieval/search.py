@@ -71,7 +71,8 @@ class HybridSearcher:
         lexical = self.reader.lexical.scores(query)
         depth = max(self.depth, k)
         dense_rank = top_indices(dense, depth)
-        lex_rank = [i for i in top_indices(lexical, depth) if lexical[i] > 0]
+        # Plain ints: numpy scalars would be bound by SQLite as blobs and match no row.
+        lex_rank = [int(i) for i in top_indices(lexical, depth) if lexical[i] > 0]
         fused = rrf([dense_rank.tolist(), lex_rank])
         order = sorted(fused, key=lambda r: (-fused[r], r))
         head = order[: max(k, 20) if self.reranker else k]

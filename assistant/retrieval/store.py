@@ -105,6 +105,7 @@ class IndexReader:
 
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
         """Chunks for FAISS row ids, in the given order (cached: the same rows recur)."""
+        rows = [int(r) for r in rows]  # numpy ints would be bound as blobs by SQLite
         missing = [r for r in rows if r not in self._cache]
         if missing:
             marks = ",".join("?" * len(missing))
