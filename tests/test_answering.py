@@ -171,3 +171,26 @@ def test_population_question_needs_a_population_figure() -> None:
     population = [hit("In 2019 the Kainuu region had a population of 72,306 inhabitants.")]
     assert not ExtractiveAnswerer(idf=flat_idf).answer(question, other_number).answered
     assert "72,306" in ExtractiveAnswerer(idf=flat_idf).answer(question, population).text
+
+
+def test_list_after_a_lead_in_sentence_is_quoted_whole() -> None:
+    text = ("The aims of the partnership are:\n"
+            "to strengthen regional innovation capacity\n"
+            "to identify joint demonstration opportunities\n"
+            "to spread the knowledge of expert organisations\n"
+            "CoMMER will be launched at the end of 2020 as a deliverable of the partnership.")
+    answer = ExtractiveAnswerer(idf=flat_idf).answer("What are the aims of the partnership?",
+                                                     [hit(text)])
+    assert answer.answered
+    for aim in ("regional innovation", "joint demonstration", "expert organisations"):
+        assert aim in answer.text
+    assert "CoMMER" not in answer.text
+
+
+def test_list_introduced_by_an_ordinary_sentence_comes_with_it() -> None:
+    text = ("Please list the participating regions with their NUTS codes.\n"
+            "Lapland (FI) FI1D7\nKainuu (FI) FI1D3\nVästerbotten (SE) SE331")
+    answer = ExtractiveAnswerer(idf=flat_idf).answer(
+        "List the participating regions with their NUTS codes.", [hit(text)])
+    for row in ("FI1D7", "FI1D3", "SE331"):
+        assert row in answer.text

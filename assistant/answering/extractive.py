@@ -148,9 +148,10 @@ class ExtractiveAnswerer:
                 words = len(unit.text.split())
                 shape = -0.1 if words < 3 and unit.kind == "sentence" else 0.0
                 shape -= 0.1 if words > 80 else 0.0
-                if len(positions[i].keys() - question_terms) < 2:  # restates the question
-                    shape -= 0.15
-                if prof.wants_list and unit.kind == "lead":
+                introduces_list = any(u.lead == unit.index for u in units)
+                if len(positions[i].keys() - question_terms) < 2 and not introduces_list:
+                    shape -= 0.15  # restates the question and adds nothing
+                if prof.wants_list and introduces_list:
                     shape += 0.1
                 cand.score = (0.4 * cand.coverage + 0.25 * cand.context_coverage
                               + 0.15 * proximity(positions[i])
@@ -203,8 +204,9 @@ class ExtractiveAnswerer:
         same = {c.unit.index: c for c in candidates if c.hit is best.hit}
         unit = best.unit
         extra: list[int] = []
-        if unit.kind == "lead":
-            extra = [u.index for u in best.units if u.lead == unit.index][:MAX_LIST_UNITS]
+        introduced = [u.index for u in best.units if u.lead == unit.index]
+        if unit.kind == "lead" or (prof.wants_list and introduced):
+            extra = introduced[:MAX_LIST_UNITS]
         elif prof.wants_list and unit.kind in ("item", "row"):
             run = [u.index for u in best.units
                    if u.kind == unit.kind and u.lead == unit.lead and u.index != unit.index]
