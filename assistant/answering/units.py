@@ -51,6 +51,12 @@ def _line_kind(line: str, *, first: bool, chunk_kind: str) -> UnitKind:
     return "sentence"
 
 
+def _ends_lowercase_list(units: list[Unit], lead: int, line: str) -> bool:
+    """Items that all began in lower case ("to strengthen …") end at a capitalised line."""
+    items = [u for u in units[lead + 1 :] if u.lead == lead]
+    return bool(items) and all(u.text[:1].islower() for u in items) and line[:1].isupper()
+
+
 def split_units(text: str, *, chunk_kind: str = "text") -> list[Unit]:
     """Units of a chunk in reading order. Rows, items and lead-ins stay whole; prose lines
     are split into sentences."""
@@ -60,7 +66,8 @@ def split_units(text: str, *, chunk_kind: str = "text") -> list[Unit]:
         if not raw:
             continue
         kind = _line_kind(raw, first=not units, chunk_kind=chunk_kind)
-        if kind == "sentence" and lead is not None and len(raw.split()) <= LEAD_ITEM_MAX_WORDS:
+        if (kind == "sentence" and lead is not None and len(raw.split()) <= LEAD_ITEM_MAX_WORDS
+                and not _ends_lowercase_list(units, lead, raw)):
             kind = "item"
         if kind == "sentence":
             lead = None
