@@ -136,3 +136,22 @@ def test_ingest_with_new_embedder_reembeds_everything(small_corpus: Path, tmp_pa
 def test_missing_index_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(IndexMissingError, match="ingest"):
         IndexStore(tmp_path / "nothing").open()
+
+
+def test_ingesting_other_paths_keeps_what_earlier_runs_indexed(small_corpus: Path,
+                                                               tmp_path: Path) -> None:
+    make_ingestor(tmp_path / "ix", CountingEmbedder()).run([small_corpus / "kickoff.txt"])
+    report = make_ingestor(tmp_path / "ix", CountingEmbedder()).run([small_corpus / "bees.txt"])
+    assert (report.added, report.removed, report.documents) == (1, 0, 2)
+    reader = IndexStore(tmp_path / "ix").open()
+    assert {c.doc_id for c in reader.chunks(list(range(reader.size)))} == {"kickoff.txt",
+                                                                          "bees.txt"}
+
+
+def test_missing_path_gets_its_own_line(tmp_path: Path) -> None:
+    lines: list[str] = []
+    ingestor = Ingestor(store=IndexStore(tmp_path / "ix"), embedder_name="hash-256",
+                        embedder_factory=CountingEmbedder, progress=False, log=lines.append)
+    report = ingestor.run([tmp_path / "nowhere"])
+    assert report.failed == [(str(tmp_path / "nowhere"), "no such file or directory")]
+    assert lines == [f"failed {tmp_path / 'nowhere'}: no such file or directory"]

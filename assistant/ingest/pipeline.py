@@ -129,6 +129,8 @@ class Ingestor:
         sources, synced_dirs = scan([Path(p) for p in paths], report)
         for path, reason in report.skipped:
             self.log(f"skipped {path}: {reason}")
+        for path, reason in report.failed:
+            self.log(f"failed {path}: {reason}")
         previous = self._open_previous(report)
         try:
             self._apply(sources, synced_dirs, previous, report)
@@ -183,6 +185,8 @@ class Ingestor:
             key for key in old_files
             if key not in seen and any(_is_within(Path(key), d) for d in synced_dirs)
         ]
+        # Files indexed by earlier runs from other paths stay as they are.
+        elsewhere = [f for key, f in old_files.items() if key not in seen and key not in removed]
         report.unchanged = len(unchanged)
         report.removed = len(removed)
         if not to_load and not removed and previous is not None:
@@ -197,7 +201,7 @@ class Ingestor:
         cache: dict[str, np.ndarray] = {}
         if previous is not None:
             vectors = previous.vectors()
-            keep_keys = {f.file_key for f in unchanged}
+            keep_keys = {f.file_key for f in unchanged + elsewhere}
             for row, stored in enumerate(previous.all_chunks()):
                 cache.setdefault(stored.text_hash, vectors[row])
                 if stored.file_key in keep_keys:
@@ -205,7 +209,7 @@ class Ingestor:
                     kept_vectors.append(vectors[row])
 
         new_stored, new_files = self._load(to_load, old_files, report)
-        if not new_files and not unchanged:
+        if not new_files and not unchanged and not elsewhere:
             return  # nothing could be ingested: leave the existing index as it is
         if not new_files and not removed and previous is not None and not report.removed:
             # Only files that still fail to load: the index already says all there is to say.
@@ -224,7 +228,7 @@ class Ingestor:
             np.vstack([np.asarray(kept_vectors, dtype=np.float32).reshape(-1, dim), new_vectors])
             if stored else np.zeros((0, dim), dtype=np.float32)
         )
-        files = unchanged + new_files
+        files = unchanged + elsewhere + new_files
         self.store.write(stored=stored, vectors=all_vectors, files=files,
                          embedder=self.embedder_name, extra={"dim": dim})
         report.documents = len(files)
