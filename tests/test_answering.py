@@ -194,3 +194,11 @@ def test_list_introduced_by_an_ordinary_sentence_comes_with_it() -> None:
         "List the participating regions with their NUTS codes.", [hit(text)])
     for row in ("FI1D7", "FI1D3", "SE331"):
         assert row in answer.text
+
+
+def test_how_many_question_gets_the_number_not_the_list_after_it() -> None:
+    text = ("The consortium behind MIREU consists of 30 partners from 17 regions.\n"
+            "Our Mission\nImage: a man in a hard hat\nMany sectors depend on mining")
+    answer = ExtractiveAnswerer(idf=flat_idf).answer(
+        "How many partners are in the MIREU consortium?", [hit(text)])
+    assert "30 partners" in answer.text and "Our Mission" not in answer.text

@@ -93,11 +93,13 @@ def answer_types_of(question: str) -> frozenset[AnswerType]:
 
 def profile(question: str) -> QuestionProfile:
     q = fold(question).strip()
+    types = answer_types_of(question)
     return QuestionProfile(
         text=question,
         terms=tuple(dict.fromkeys(tokenize(question, query=True))),
-        types=answer_types_of(question),
-        wants_list=bool(_LIST_CUES.search(q)),
+        types=types,
+        # "How many partners" wants a number, not the list of partners.
+        wants_list=bool(_LIST_CUES.search(q)) and not types & {"count", "amount", "date", "day"},
         words=frozenset(re.findall(r"\w+", q)),
         counted=counted_noun(question),
     )
