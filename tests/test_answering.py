@@ -202,3 +202,24 @@ def test_how_many_question_gets_the_number_not_the_list_after_it() -> None:
     answer = ExtractiveAnswerer(idf=flat_idf).answer(
         "How many partners are in the MIREU consortium?", [hit(text)])
     assert "30 partners" in answer.text and "Our Mission" not in answer.text
+
+
+def test_sources_that_disagree_are_both_shown() -> None:
+    hits = [
+        hit("CoMMER will be officially launched by the end of 2020 by the MIREU project.",
+            doc="report.txt"),
+        hit("CoMMER was officially launched in March 2021 by the MIREU project.",
+            doc="news.txt", score=0.95),
+    ]
+    answer = ExtractiveAnswerer(idf=flat_idf).answer("When was CoMMER officially launched?", hits)
+    assert "end of 2020" in answer.text and "March 2021" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"report.txt", "news.txt"}
+
+
+def test_sources_that_agree_are_not_repeated() -> None:
+    hits = [
+        hit("CoMMER was officially launched in March 2021 by the MIREU project.", doc="a.txt"),
+        hit("In March 2021 CoMMER was officially launched by MIREU.", doc="b.txt", score=0.95),
+    ]
+    answer = ExtractiveAnswerer(idf=flat_idf).answer("When was CoMMER officially launched?", hits)
+    assert [c.doc_id for c in answer.citations] == ["a.txt"]

@@ -24,7 +24,7 @@ from bm25s.tokenization import STOPWORDS_EN
 
 from ..models import NOT_FOUND, Answer, Citation, Hit
 from ..retrieval.lexical import tokenize
-from .question import QuestionProfile, profile, types_in
+from .question import QuestionProfile, profile, types_in, values_in
 from .units import Unit, split_units
 
 MAX_SENTENCES = 3
@@ -194,7 +194,28 @@ class ExtractiveAnswerer:
             covered |= nxt.near
             found |= nxt.types & prof.types
             pool.remove(nxt)
-        return selected
+        rival = self._rival(prof, candidates, selected, best)
+        return selected + ([rival] if rival else [])
+
+    @staticmethod
+    def _rival(prof: QuestionProfile, candidates: list[Candidate], selected: list[Candidate],
+               best: Candidate) -> Candidate | None:
+        """Another document's nearly as good unit that gives a different date or number.
+
+        Real sources disagree (launch dates, partner counts); showing both, each with its
+        source, is better than picking one silently."""
+        wanted = prof.types & {"date", "day", "count", "amount"}
+        if not wanted:
+            return None
+        docs = {c.hit.chunk.doc_id for c in selected}
+        mine = set().union(*(values_in(c.unit.text, prof.words) for c in selected))
+        rivals = [
+            c for c in candidates
+            if c.hit.chunk.doc_id not in docs and c.types & wanted
+            and c.score >= 0.85 * best.score and c.coverage >= 0.8 * best.coverage
+            and values_in(c.unit.text, prof.words).isdisjoint(mine)
+        ]
+        return max(rivals, key=lambda c: c.score, default=None)
 
     @staticmethod
     def _expansion(prof: QuestionProfile, candidates: list[Candidate],

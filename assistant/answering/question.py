@@ -161,6 +161,15 @@ def types_in(text: str, question_words: frozenset[str] = frozenset()) -> frozens
     return frozenset(found)
 
 
+def values_in(text: str, question_words: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The dates and numbers `text` states that the question did not, as folded words."""
+    entities = _entities(text)[0]
+    return frozenset(
+        part for kind, parts in entities if kind in ("date", "day", "number", "year")
+        and not all(p in question_words for p in parts) for part in parts
+    )
+
+
 _COMMON_CAPS = frozenset(
     "the a an in on at of for and or but this that these those it its he she they we our "
     "their his her there here what which who when where why how is are was were be been "
