@@ -223,3 +223,13 @@ def test_sources_that_agree_are_not_repeated() -> None:
     ]
     answer = ExtractiveAnswerer(idf=flat_idf).answer("When was CoMMER officially launched?", hits)
     assert [c.doc_id for c in answer.citations] == ["a.txt"]
+
+
+def test_who_is_the_role_needs_a_name_stated_in_that_role() -> None:
+    question = "Which organisation is the lead partner of the project EMRIE?"
+    no_role = [hit("The EMRIE project unites Lapland and Andalusia so that they can lead the "
+                   "transformation of the European raw materials sector.")]
+    with_role = [hit("The lead partner of the project EMRIE is the Regional Council of Lapland.")]
+    assert not ExtractiveAnswerer(idf=flat_idf).answer(question, no_role).answered
+    answer = ExtractiveAnswerer(idf=flat_idf).answer(question, with_role)
+    assert answer.answered and "Regional Council of Lapland" in answer.text

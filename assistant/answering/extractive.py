@@ -144,6 +144,8 @@ class ExtractiveAnswerer:
                 cand.types = types_in(unit.text, prof.words)
                 if prof.counted and not _match(prof.counted, bags[i]):
                     cand.types -= {"count"}  # a number, but not of what is being counted
+                if prof.role and not all(_match(r, bags[i]) for r in prof.role):
+                    cand.types -= {"name"}  # a name, but not in the role asked about
                 type_share = (len(cand.types & prof.types) / len(prof.types)) if prof.types else 0
                 words = len(unit.text.split())
                 shape = -0.1 if words < 3 and unit.kind == "sentence" else 0.0

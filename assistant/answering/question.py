@@ -82,6 +82,7 @@ class QuestionProfile:
     wants_list: bool
     words: frozenset[str]  # folded words of the question: an answer must add something new
     counted: str | None = None  # "how many tonnes …": the number must come with "tonnes"
+    role: tuple[str, ...] = ()  # "who is the general director of …": the name must come with it
 
 
 def answer_types_of(question: str) -> frozenset[AnswerType]:
@@ -102,7 +103,20 @@ def profile(question: str) -> QuestionProfile:
         wants_list=bool(_LIST_CUES.search(q)) and not types & {"count", "amount", "date", "day"},
         words=frozenset(re.findall(r"\w+", q)),
         counted=counted_noun(question),
+        role=role_words(question),
     )
+
+
+_ROLE = re.compile(
+    r"^(?:who|which \w+|what \w+) (?:is|was|are|were) the ((?:\w+ ){0,1}\w+) (?:of|for|in|at|behind)\b"
+)
+
+
+def role_words(question: str) -> tuple[str, ...]:
+    """The role a "who is the X of Y" question asks about ("general director", "lead partner"):
+    a name in a sentence that does not state that role does not answer it."""
+    match = _ROLE.search(fold(question).strip())
+    return tuple(tokenize(match.group(1), query=True)) if match else ()
 
 
 def counted_noun(question: str) -> str | None:
