@@ -11,9 +11,9 @@ improves its figure for good; lower one only with a reason in the commit message
 
 Measured at the commit that set these floors (same figures on repeated runs):
   minilm samples  hit@3 0.957  answer_accuracy 0.870  refused 1.000  false_refusals 0.043
-  minilm dev      hit@3 0.938  answer_accuracy 0.708  refused 0.556  false_refusals 0.125
+  minilm dev      hit@3 0.938  answer_accuracy 0.708  refused 0.667  false_refusals 0.125
   e5     samples  hit@3 0.957  answer_accuracy 0.870  refused 1.000  false_refusals 0.043
-  e5     dev      hit@3 0.979  answer_accuracy 0.792  refused 0.556  false_refusals 0.083
+  e5     dev      hit@3 0.979  answer_accuracy 0.792  refused 0.667  false_refusals 0.083
 One question moves a figure by 1/23 = 0.043 (samples answerable), 1/48 = 0.021 (dev
 answerable), 1/3 (samples unanswerable) and 1/9 = 0.111 (dev unanswerable): the
 refused_unanswerable floors tolerate no lost refusal at all.
@@ -29,9 +29,9 @@ from assistant.evaluation import EvalResult, evaluate, load_qa
 
 FLOORS: dict[tuple[str, str], dict[str, float]] = {
     ("minilm", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.82, "refused_unanswerable": 0.95},
-    ("minilm", "dev"): {"hit@3": 0.88, "answer_accuracy": 0.65, "refused_unanswerable": 0.55},
+    ("minilm", "dev"): {"hit@3": 0.88, "answer_accuracy": 0.65, "refused_unanswerable": 0.6},
     ("e5", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.82, "refused_unanswerable": 0.95},
-    ("e5", "dev"): {"hit@3": 0.92, "answer_accuracy": 0.74, "refused_unanswerable": 0.55},
+    ("e5", "dev"): {"hit@3": 0.92, "answer_accuracy": 0.74, "refused_unanswerable": 0.6},
 }
 MAX_FALSE_REFUSALS: dict[tuple[str, str], float] = {
     ("minilm", "samples"): 0.09, ("minilm", "dev"): 0.18,
