@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .config import Settings
 from .evaluation import QAItem, evaluate, load_qa, satisfies
@@ -89,97 +89,128 @@ print(index.search(np.asarray(q, dtype="float32"), 5))
 """
 
 
-def run_bench(*, settings: Settings, qa_file: Path | None, echo: Callable[[str], None]) -> None:
-    from .embedding import SentenceTransformerEmbedder, make_embedder
+Row = tuple[str, str, str, str]
+
+
+def _ingest_rows(settings: Settings, index_dir: Path) -> tuple[list[Row], Any, Any]:
+    """Ingest with a warm model vs the bare encode of the same chunks; unchanged re-ingest."""
+    from .embedding import make_embedder
     from .service import Assistant
 
-    corpus = settings.corpus_dir
+    name = settings.embedder
+    bench_settings = settings.model_copy(update={"index_dir": index_dir})
+    load_s, embedder = _timed(lambda: make_embedder(
+        name, cache_dir=settings.cache_dir, batch_size=settings.batch_size))
+    warm_s, _ = _timed(lambda: embedder.embed_documents(["warm-up"]))  # loads the model
+    assistant = Assistant(settings=bench_settings, ingest_embedder_factory=lambda: embedder)
+    ingest_s, report = _timed(lambda: assistant.ingest(progress=False, log=lambda _: None))
+    texts = [s.chunk.embedding_text() for s in assistant.store.open().all_chunks()]
+    bare = make_embedder(name, cache_dir=settings.cache_dir, batch_size=settings.batch_size)
+    bare.embed_documents(["warm-up"])
+    bare_s, _ = _timed(lambda: bare.embed_documents(texts))
+    reingest_s, _ = _timed(lambda: Assistant(settings=bench_settings).ingest(
+        progress=False, log=lambda _: None))
+    per_k = reingest_s / max(report.documents, 1) * 1000
+    rows = [
+        (f"ingest ({name}, warm model)", f"{ingest_s:.2f} s", f"{bare_s:.2f} s bare encode",
+         f"{ingest_s / bare_s:.2f}x (goal <= 1.2x)"),
+        ("re-ingest unchanged", f"{reingest_s * 1000:.0f} ms", f"{ingest_s:.2f} s full rebuild",
+         f"{per_k:.2f} s / 1000 docs (goal <= 1)"),
+        ("one-time costs", f"model load {load_s:.1f} s", f"first encode {warm_s:.1f} s",
+         "ONNX export included when not cached"),
+    ]
+    return rows, assistant, report
+
+
+def _naive_index(corpus: Path, batch_size: int):
+    """The quick-start: 1000-character windows embedded with sentence-transformers MiniLM."""
+    import faiss
+
+    from .embedding import SentenceTransformerEmbedder
+
+    st = SentenceTransformerEmbedder(model="minilm", batch_size=batch_size)
+    windows = _naive_windows(corpus)
+    vectors = st.embed_documents(windows)
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    return st, windows, index
+
+
+def _latency_row(assistant, st, naive_index, items: list[QAItem]) -> tuple[Row, list[list[int]]]:
+    """Warm ask latency over three rounds, ours (retrieval + answer) vs naive (retrieval)."""
+    ask_ms, naive_ms, naive_hits = [], [], []
+    for _ in range(3):
+        for item in items:
+            ask_ms.append(_timed(lambda: assistant.ask(item.question))[0] * 1000)
+    for _ in range(3):
+        naive_hits = []
+        for item in items:
+            t, res = _timed(lambda: naive_index.search(
+                st.embed_query(item.question).reshape(1, -1), 5))
+            naive_ms.append(t * 1000)
+            naive_hits.append(res[1][0].tolist())
+    p50, p95 = _pcts(ask_ms)
+    n50, n95 = _pcts(naive_ms)
+    row = ("warm ask p50 / p95", f"{p50:.1f} / {p95:.1f} ms",
+           f"{n50:.1f} / {n95:.1f} ms (retrieval only)", "goal p50 <= 30 ms")
+    return row, naive_hits
+
+
+def _cold_rows(settings: Settings, index_dir: Path, naive_index, work: Path,
+               question: str) -> list[Row]:
+    """A fresh `remix-assistant ask` process vs a fresh naive script: wall time and peak RSS."""
+    import faiss
+
+    exe = shutil.which("remix-assistant") or sys.argv[0]
+    env = {**os.environ, "ASSISTANT_CACHE_DIR": str(settings.cache_dir),
+           "ASSISTANT_EMBEDDER": settings.embedder}
+    cold_s, ours_rss = _cold_ask([exe, "ask", question, "--index", str(index_dir)], env=env)
+    faiss.write_index(naive_index, str(work / "naive.faiss"))
+    naive_s, naive_rss = _cold_ask(
+        [sys.executable, "-c", _NAIVE_COLD, str(work / "naive.faiss"), question])
+    return [
+        ("cold `ask` (new process)", f"{cold_s:.2f} s", f"{naive_s:.2f} s", "goal <= 2 s"),
+        ("peak RSS of cold ask", f"{ours_rss:.0f} MiB", f"{naive_rss:.0f} MiB", ""),
+    ]
+
+
+def _quality_rows(assistant, items: list[QAItem], windows: list[str],
+                  naive_hits: list[list[int]]) -> list[Row]:
+    """hit@k of ours and of the naive quick-start on the same questions, and our accuracy."""
+    result = evaluate(items, lambda q, qid: assistant.ask(q, id=qid))
+    answerable = [(i, h) for i, h in zip(items, naive_hits) if i.answerable]
+    rows: list[Row] = []
+    for k in (1, 3, 5):
+        naive_k = sum(satisfies(" ".join(windows[j] for j in hits[:k] if j >= 0), i.must)
+                      for i, hits in answerable) / max(len(answerable), 1)
+        rows.append((f"hit@{k}", f"{result.metrics[f'hit@{k}']:.2f}", f"{naive_k:.2f} naive", ""))
+    rows.append(("answer accuracy", f"{result.metrics['answer_accuracy']:.2f}", "", ""))
+    return rows
+
+
+def run_bench(*, settings: Settings, qa_file: Path | None, echo: Callable[[str], None]) -> None:
     items: list[QAItem] = load_qa(qa_file) if qa_file else [
         QAItem(str(i), q, [], True) for i, q in enumerate(DEFAULT_QUESTIONS)]
     work = Path(tempfile.mkdtemp(prefix="remix-bench-"))
-    rows: list[tuple[str, str, str, str]] = []
     try:
         index_dir = work / "index"
-        name = settings.embedder
-        bench_settings = settings.model_copy(update={"index_dir": index_dir})
-        load_s, embedder = _timed(lambda: make_embedder(
-            name, cache_dir=settings.cache_dir, batch_size=settings.batch_size))
-        warm_s, _ = _timed(lambda: embedder.embed_documents(["warm-up"]))  # loads the model
-        assistant = Assistant(settings=bench_settings, ingest_embedder_factory=lambda: embedder)
-        ingest_s, report = _timed(lambda: assistant.ingest(progress=False, log=lambda _: None))
-        texts = [s.chunk.embedding_text() for s in assistant.store.open().all_chunks()]
-        bare = make_embedder(name, cache_dir=settings.cache_dir, batch_size=settings.batch_size)
-        bare.embed_documents(["warm-up"])
-        bare_s, _ = _timed(lambda: bare.embed_documents(texts))
-        rows.append((f"ingest ({name}, warm model)", f"{ingest_s:.2f} s",
-                     f"{bare_s:.2f} s bare encode", f"{ingest_s / bare_s:.2f}x (goal <= 1.2x)"))
-        st = SentenceTransformerEmbedder(model="minilm", batch_size=settings.batch_size)
-        st.embed_documents(["warm-up"])
-        reingest_s, _ = _timed(lambda: Assistant(settings=bench_settings).ingest(
-            progress=False, log=lambda _: None))
-        per_k = reingest_s / max(report.documents, 1) * 1000
-        rows.append(("re-ingest unchanged", f"{reingest_s * 1000:.0f} ms",
-                     f"{ingest_s:.2f} s full rebuild", f"{per_k:.2f} s / 1000 docs (goal <= 1)"))
-
-        # Warm ask latency, ours vs naive (ST query encode + dense search).
-        ask_ms = []
-        for _ in range(3):
-            for item in items:
-                t, _ = _timed(lambda: assistant.ask(item.question))
-                ask_ms.append(t * 1000)
-        windows = _naive_windows(corpus)
-        naive_vecs = st.embed_documents(windows)
-        import faiss
-
-        naive_index = faiss.IndexFlatIP(naive_vecs.shape[1])
-        naive_index.add(naive_vecs)
-        naive_ms = []
-        naive_hits: list[list[int]] = []
-        for _ in range(3):
-            naive_hits = []
-            for item in items:
-                t, res = _timed(lambda: naive_index.search(
-                    st.embed_query(item.question).reshape(1, -1), 5))
-                naive_ms.append(t * 1000)
-                naive_hits.append(res[1][0].tolist())
-        p50, p95 = _pcts(ask_ms)
-        n50, n95 = _pcts(naive_ms)
-        rows.append(("warm ask p50 / p95", f"{p50:.1f} / {p95:.1f} ms",
-                     f"{n50:.1f} / {n95:.1f} ms (retrieval only)", "goal p50 <= 30 ms"))
-
-        # Cold CLI ask in a fresh process.
-        exe = shutil.which("remix-assistant") or sys.argv[0]
-        env_cache = {**os.environ, "ASSISTANT_CACHE_DIR": str(settings.cache_dir),
-                     "ASSISTANT_EMBEDDER": name}
-        cold_cmd = [exe, "ask", items[0].question, "--index", str(index_dir)]
-        cold_s, ours_child_rss = _cold_ask(cold_cmd, env=env_cache)
-        faiss.write_index(naive_index, str(work / "naive.faiss"))
-        naive_cold_s, naive_child_rss = _cold_ask(
-            [sys.executable, "-c", _NAIVE_COLD, str(work / "naive.faiss"), items[0].question])
-        rows.append(("cold `ask` (new process)", f"{cold_s:.2f} s", f"{naive_cold_s:.2f} s",
-                     "goal <= 2 s"))
-        rows.append(("peak RSS of cold ask", f"{ours_child_rss:.0f} MiB",
-                     f"{naive_child_rss:.0f} MiB", ""))
-        rows.append(("peak RSS of this bench", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
+        rows, assistant, report = _ingest_rows(settings, index_dir)
+        st, windows, naive_index = _naive_index(settings.corpus_dir, settings.batch_size)
+        latency, naive_hits = _latency_row(assistant, st, naive_index, items)
+        rows.insert(2, latency)
+        rows[3:3] = _cold_rows(settings, index_dir, naive_index, work, items[0].question)
+        rows.append(("peak RSS of this bench",
+                     f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
                      "", "both embedders + naive index"))
         rows.append(("index size", f"{_dir_size(index_dir) / 1e6:.1f} MB",
-                     f"{naive_vecs.nbytes / 1e6:.1f} MB vectors", f"{report.chunks} chunks"))
-        rows.append(("one-time costs", f"model load {load_s:.1f} s", f"first encode {warm_s:.1f} s",
-                     "ONNX export included when not cached"))
-
+                     f"{naive_index.ntotal * naive_index.d * 4 / 1e6:.1f} MB vectors",
+                     f"{report.chunks} chunks"))
         if qa_file:
-            result = evaluate(items, lambda q, qid: assistant.ask(q, id=qid))
-            answerable = [(i, h) for i, h in zip(items, naive_hits) if i.answerable]
-            for k in (1, 3, 5):
-                naive_k = sum(satisfies(" ".join(windows[j] for j in hits[:k] if j >= 0), i.must)
-                              for i, hits in answerable) / max(len(answerable), 1)
-                rows.append((f"hit@{k}", f"{result.metrics[f'hit@{k}']:.2f}",
-                             f"{naive_k:.2f} naive", ""))
-            rows.append(("answer accuracy", f"{result.metrics['answer_accuracy']:.2f}", "", ""))
+            rows += _quality_rows(assistant, items, windows, naive_hits)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    echo(f"corpus: {corpus}  ({report.documents} documents, {report.chunks} chunks)")
+    echo(f"corpus: {settings.corpus_dir}  ({report.documents} documents, {report.chunks} chunks)")
     echo("  ".join(h.ljust(w) for h, w in zip(("measure", "ours", "naive", "note"), widths)))
     for row in rows:
         echo("  ".join(c.ljust(w) for c, w in zip(row, widths)))

@@ -7,7 +7,6 @@ chunking, storage and answering with its locator (page, section) intact.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -26,12 +26,12 @@ _MONTHS = (
     "januar|februar|marz|juni|juli|oktober|dezember"
 )
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)s?")
+_NUMERIC_DATE = r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"  # 12.2.2020, 4-6.4.2017, 30/09/2019
 _DATE = re.compile(
-    rf"\b(\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{1,2}}\.\d{{1,2}}\.|"
-    rf"(?:{_MONTHS})\b|(1[89]\d\d|20\d\d)s?\b)"
+    rf"\b({_NUMERIC_DATE}|\d{{1,2}}\.\d{{1,2}}\.|(?:{_MONTHS})\b|(1[89]\d\d|20\d\d)s?\b)"
 )
 _DAY = re.compile(
-    rf"\b(\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"\b({_NUMERIC_DATE}|\d{{4}}-\d{{2}}-\d{{2}}|"
     rf"\d{{1,2}}(st|nd|rd|th)?(\s*[-–]\s*\d{{1,2}}(st|nd|rd|th)?)?\.?\s+(de\s+)?(?:{_MONTHS})\b|"
     rf"(?:{_MONTHS})\s+\d{{1,2}}(st|nd|rd|th)?\b)"
 )
@@ -130,6 +130,13 @@ def counted_noun(question: str) -> str | None:
 
 
 
+_COMMON_CAPS = frozenset(
+    "the a an in on at of for and or but this that these those it its he she they we our "
+    "their his her there here what which who when where why how is are was were be been "
+    "eu european commission project projects region regions partner partners event".split()
+)
+
+
 def _parts(token: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+", fold(token)))
 
@@ -182,13 +189,6 @@ def values_in(text: str, question_words: frozenset[str] = frozenset()) -> frozen
         part for kind, parts in entities if kind in ("date", "day", "number", "year")
         and not all(p in question_words for p in parts) for part in parts
     )
-
-
-_COMMON_CAPS = frozenset(
-    "the a an in on at of for and or but this that these those it its he she they we our "
-    "their his her there here what which who when where why how is are was were be been "
-    "eu european commission project projects region regions partner partners event".split()
-)
 
 
 def has_type(text: str, answer_type: AnswerType) -> bool:
