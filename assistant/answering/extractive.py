@@ -125,6 +125,8 @@ class ExtractiveAnswerer:
                 prior = (hit.dense - low) / (high - low)
             else:
                 prior = 1.0 / (1.0 + 0.5 * rank)
+            foreign = hit.chunk.kind == "text" and _foreign(hit.chunk.text) != question_foreign
+            leads = {u.lead for u in units}
             for i, unit in enumerate(units):
                 near = bags[i] | context
                 if i > 0:
@@ -134,8 +136,7 @@ class ExtractiveAnswerer:
                 if unit.lead is not None:
                     near |= bags[unit.lead]
                 cand = Candidate(unit, rank, hit, bags[i], near, units, prior=prior,
-                                 foreign=hit.chunk.kind == "text"
-                                 and _foreign(hit.chunk.text) != question_foreign)
+                                 foreign=foreign)
                 cand.coverage = cover(bags[i])
                 cand.context_coverage = cover(near)
                 if cand.foreign:  # words cannot match across languages: let meaning speak
@@ -150,7 +151,7 @@ class ExtractiveAnswerer:
                 words = len(unit.text.split())
                 shape = -0.1 if words < 3 and unit.kind == "sentence" else 0.0
                 shape -= 0.1 if words > 80 else 0.0
-                introduces_list = any(u.lead == unit.index for u in units)
+                introduces_list = unit.index in leads
                 if len(positions[i].keys() - question_terms) < 2 and not introduces_list:
                     shape -= 0.15  # restates the question and adds nothing
                 if prof.wants_list and introduces_list:
