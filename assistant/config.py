@@ -9,7 +9,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +60,26 @@ class Settings(BaseSettings):
         None, validation_alias=_slack("SLACK_SIGNING_SECRET")
     )
     slack_api_url: str | None = Field(None, validation_alias=_slack("SLACK_API_URL"))
+    slack_admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Slack user ids allowed to add documents (comma-separated in the env).",
+    )
+
+    # Access control and uploads.
+    access_file: str = Field("access.toml", description="Access rules, relative to corpus_dir.")
+    upload_dir: str = Field("uploads", description="Where documents added from Slack are stored, "
+                            "relative to corpus_dir.")
+    upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest accepted upload.")
+    ingest_lock_timeout: float = Field(
+        60.0, ge=0, description="Seconds an ingest waits for another one to finish."
+    )
+
+    @field_validator("slack_admins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -28,3 +28,11 @@ class IndexMismatchError(AssistantError):
 
 class BackendError(AssistantError):
     """An optional backend (LLM, reranker) failed or is misconfigured."""
+
+
+class UploadRejected(AssistantError):
+    """A document sent to the bot was refused (type, size, unreadable, not an admin)."""
+
+
+class IndexBusyError(AssistantError):
+    """Another ingest holds the index lock."""

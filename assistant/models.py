@@ -7,7 +7,7 @@ from user input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, Sequence
 
 BlockKind = Literal["heading", "text", "list_item", "table_row", "qa"]
 
@@ -134,3 +134,20 @@ class Answer:
                 for h in self.hits
             ],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class CitedSentence:
+    """One sentence of generated prose and the 1-based passage numbers it cites (never empty)."""
+
+    text: str
+    refs: tuple[int, ...]
+
+
+class ProseWriter(Protocol):
+    """Writes fluent, cited prose from numbered passages (the optional LLM backend).
+
+    Returns only sentences whose citations point at given passages; raises BackendError on
+    any failure or when nothing cited survives, so callers fall back to extractive text."""
+
+    def write(self, *, task: str, passages: Sequence[str]) -> list[CitedSentence]: ...

@@ -12,6 +12,9 @@ import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
+from datetime import date
+
+from .access import Audience
 from .answering.extractive import ExtractiveAnswerer
 from .answering.followup import contextualise
 from .answering.llm import LLMAnswerer
@@ -19,6 +22,7 @@ from .config import Settings, load_settings
 from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
 from .errors import IndexMissingError
 from .ingest.pipeline import IngestReport, Ingestor
+from .memory.models import Event, Period, ProjectMemory
 from .models import Answer, Hit
 from .retrieval.search import HybridSearcher, Reranker
 from .retrieval.store import IndexReader, IndexStore
@@ -127,8 +131,30 @@ class Assistant:
                            api_key=key.get_secret_value() if key else None,
                            timeout=self.settings.llm_timeout, fallback=extractive)
 
+    # -- structured memory, drafting, uploads (issue 5/6 interfaces; being implemented) ---------
+
+    def memory(self, *, audience: Audience | None = None) -> ProjectMemory:
+        """The structured project memory, limited to what `audience` may see."""
+        raise NotImplementedError
+
+    def events(self, *, start: date | None = None, end: date | None = None,
+               audience: Audience | None = None) -> list[Event]:
+        """Events whose date meets [start, end], in date order, limited to `audience`."""
+        raise NotImplementedError
+
+    def draft(self, section: str, *, period: Period | None = None,
+              audience: Audience | None = None):
+        """A report section (`assistant.drafting`) built only from what `audience` may see."""
+        raise NotImplementedError
+
+    def add_document(self, filename: str, data: bytes, *, added_by: str | None = None) -> IngestReport:
+        """Store an uploaded document under the corpus and ingest it.
+
+        Raises UploadRejected (type, size, unreadable) with a reason fit for the user."""
+        raise NotImplementedError
+
     def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
-            id: str | None = None) -> Answer:
+            id: str | None = None, audience: Audience | None = None) -> Answer:
         query = contextualise(question.strip(), history)
         # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
         hits = self.search(query, k=max(k or self.settings.k, 20))

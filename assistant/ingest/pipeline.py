@@ -22,7 +22,8 @@ from ..errors import LoadError
 from ..models import Chunk
 from ..retrieval.store import FileRecord, IndexReader, IndexStore, StoredChunk
 from .chunking import chunk_document
-from .loaders import SUPPORTED_SUFFIXES, load_document
+from .loaders import load_document
+from .scan import SourceFile, is_hidden, scan
 
 
 @dataclass(slots=True)
@@ -50,44 +51,6 @@ class IngestReport:
             f"{self.documents} documents, {self.chunks} chunks ({self.embedded} embedded) "
             f"in {self.seconds:.1f}s"
         )
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    path: Path
-    root: Path
-
-    @property
-    def key(self) -> str:
-        return str(self.path.resolve())
-
-
-def _is_hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def scan(paths: Sequence[Path], report: IngestReport) -> tuple[list[SourceFile], list[Path]]:
-    """Files to ingest, and the directories whose previously indexed files are to be synced."""
-    found: list[SourceFile] = []
-    synced_dirs: list[Path] = []
-    for given in paths:
-        if given.is_dir():
-            synced_dirs.append(given.resolve())
-            for path in sorted(p for p in given.rglob("*") if p.is_file()):
-                if _is_hidden(path, given):
-                    continue
-                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
-                    continue
-                found.append(SourceFile(path, given))
-        elif given.is_file():
-            if given.suffix.lower() not in SUPPORTED_SUFFIXES:
-                report.skipped.append((str(given), f"unsupported file type {given.suffix or '(none)'}"))
-                continue
-            found.append(SourceFile(given, given.parent))
-        else:
-            report.failed.append((str(given), "no such file or directory"))
-    return found, synced_dirs
 
 
 def _sha256(path: Path) -> str:
@@ -126,7 +89,10 @@ class Ingestor:
     def run(self, paths: Sequence[Path]) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        sources, synced_dirs = scan([Path(p) for p in paths], report)
+        scanned = scan([Path(p) for p in paths])
+        sources, synced_dirs = scanned.files, scanned.synced_dirs
+        report.skipped.extend(scanned.skipped)
+        report.failed.extend(scanned.failed)
         for path, reason in report.skipped:
             self.log(f"skipped {path}: {reason}")
         for path, reason in report.failed:
