@@ -20,8 +20,6 @@ class Visibility:
     users: frozenset[str] = field(default_factory=frozenset)
     restricted: bool = False
 
-    PUBLIC: "Visibility" = None  # type: ignore[assignment]  (set below)
-
     def to_json(self) -> dict:
         return {"restricted": self.restricted, "channels": sorted(self.channels),
                 "users": sorted(self.users)}
@@ -34,7 +32,6 @@ class Visibility:
 
 
 PUBLIC = Visibility()
-Visibility.PUBLIC = PUBLIC
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from datetime import date
 
@@ -20,12 +20,18 @@ from .answering.followup import contextualise
 from .answering.llm import LLMAnswerer
 from .config import Settings, load_settings
 from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
-from .errors import IndexMissingError
+from .errors import IndexMissingError, UploadRejected
+from .ingest.access_rules import AccessRules
 from .ingest.pipeline import IngestReport, Ingestor
+from .ingest.uploads import accept_upload
 from .memory.models import Event, Period, ProjectMemory
-from .models import Answer, Hit
+from .memory.query import dedupe_events, event_sort_key
+from .models import Answer, Hit, ProseWriter
 from .retrieval.search import HybridSearcher, Reranker
 from .retrieval.store import IndexReader, IndexStore
+
+if TYPE_CHECKING:
+    from .drafting import Draft
 
 
 class Assistant:
@@ -45,6 +51,7 @@ class Assistant:
         self._reader: IndexReader | None = None
         self._version: str | None = None
         self._lock = threading.Lock()
+        self._search_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "Assistant":
@@ -88,6 +95,9 @@ class Assistant:
             batch_size=self.settings.batch_size,
             progress=progress,
             log=log or (lambda line: print(line, file=sys.stderr)),
+            access=AccessRules.load(self.settings.corpus_dir / self.settings.access_file),
+            corpus_root=self.settings.corpus_dir,
+            lock_timeout=self.settings.ingest_lock_timeout,
         )
         return ingestor.run(list(paths) if paths else [self.settings.corpus_dir])
 
@@ -116,10 +126,26 @@ class Assistant:
                 self._reader, self._version = reader, version
             return self._reader
 
-    def search(self, query: str, *, k: int | None = None) -> list[Hit]:
-        searcher = HybridSearcher(reader=self.reader(), embedder=self._query(),
-                                  reranker=self._make_reranker())
-        return searcher.search(query, k=k or self.settings.k)
+    def search(self, query: str, *, k: int | None = None,
+               audience: Audience | None = None) -> list[Hit]:
+        """Hybrid search over the chunks `audience` may see (all, when None: the CLI)."""
+        reader = self.reader()
+        allowed = reader.allowed_rows(audience or Audience.everyone())
+        searcher = HybridSearcher(reader=reader, embedder=self._query(),
+                                  reranker=self._make_reranker(), allowed=allowed)
+        with self._search_lock:  # the query encoder is not known to be thread-safe
+            return searcher.search(query, k=k or self.settings.k)
+
+    def _writer(self) -> ProseWriter | None:
+        """The LLM prose writer for drafts when an LLM backend is configured."""
+        if not self.settings.llm_base_url:
+            return None
+        from .answering.llm import LLMWriter
+
+        key = self.settings.llm_api_key
+        return LLMWriter(base_url=self.settings.llm_base_url, model=self.settings.llm_model,
+                         api_key=key.get_secret_value() if key else None,
+                         timeout=self.settings.llm_timeout)
 
     def _answerer(self) -> ExtractiveAnswerer | LLMAnswerer:
         """Extractive by default; the LLM backend (which falls back to it) when configured."""
@@ -131,33 +157,56 @@ class Assistant:
                            api_key=key.get_secret_value() if key else None,
                            timeout=self.settings.llm_timeout, fallback=extractive)
 
-    # -- structured memory, drafting, uploads (issue 5/6 interfaces; being implemented) ---------
+    # -- structured memory, drafting, uploads ----------------------------------------------
 
     def memory(self, *, audience: Audience | None = None) -> ProjectMemory:
         """The structured project memory, limited to what `audience` may see."""
-        raise NotImplementedError
+        reader = self.reader()
+        audience = audience or Audience.everyone()
+        if audience.unrestricted:
+            return reader.memory()
+        return reader.memory().only_docs(reader.visible_doc_ids(audience))
 
     def events(self, *, start: date | None = None, end: date | None = None,
                audience: Audience | None = None) -> list[Event]:
-        """Events whose date meets [start, end], in date order, limited to `audience`."""
-        raise NotImplementedError
+        """Events whose date meets [start, end] (all events when both are None), in date order;
+        undated events only when no range is asked for."""
+        events = self.memory(audience=audience).events
+        if start is not None or end is not None:
+            events = [e for e in events if e.date is not None and e.date.overlaps(start, end)]
+        return sorted(dedupe_events(events), key=event_sort_key)
 
     def draft(self, section: str, *, period: Period | None = None,
-              audience: Audience | None = None):
-        """A report section (`assistant.drafting`) built only from what `audience` may see."""
-        raise NotImplementedError
+              audience: Audience | None = None, today: date | None = None) -> "Draft":
+        """A report section built only from what `audience` may see; every line cited."""
+        from .drafting import build_draft
 
-    def add_document(self, filename: str, data: bytes, *, added_by: str | None = None) -> IngestReport:
-        """Store an uploaded document under the corpus and ingest it.
+        return build_draft(
+            section, memory=self.memory(audience=audience),
+            retrieve=lambda query, k: self.search(query, k=k, audience=audience),
+            period=period, writer=self._writer(), today=today,
+        )
 
-        Raises UploadRejected (type, size, unreadable) with a reason fit for the user."""
-        raise NotImplementedError
+    def add_document(self, filename: str, data: bytes, *, added_by: str | None = None
+                     ) -> IngestReport:
+        """Store an uploaded document under the corpus and ingest the corpus (only the new file
+        is read). Raises UploadRejected with a reason fit for the user."""
+        target = accept_upload(filename, data, corpus_dir=self.settings.corpus_dir,
+                               upload_dir=self.settings.upload_dir,
+                               max_bytes=self.settings.upload_max_bytes)
+        report = self.ingest([self.settings.corpus_dir], progress=False, log=lambda line: None)
+        failure = next((reason for path, reason in report.failed
+                        if Path(path).resolve() == target.resolve()), None)
+        if failure is not None:
+            target.unlink(missing_ok=True)
+            raise UploadRejected(f"{target.name}: {failure}")
+        return report
 
     def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
             id: str | None = None, audience: Audience | None = None) -> Answer:
         query = contextualise(question.strip(), history)
         # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
-        hits = self.search(query, k=max(k or self.settings.k, 20))
+        hits = self.search(query, k=max(k or self.settings.k, 20), audience=audience)
         answer = self._answerer().answer(query, hits, id=id)
         answer.question = question
         answer.hits = answer.hits[: max(k or self.settings.k, 5)]

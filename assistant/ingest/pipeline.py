@@ -8,19 +8,24 @@ re-ingest of an unchanged corpus touches no model and writes nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 from tqdm import tqdm
 
+from ..access import Visibility
 from ..embedding import Embedder
 from ..errors import LoadError
-from ..models import Chunk
+from ..memory import MEMORY_VERSION, extract_memory
+from ..memory.models import ProjectMemory
+from ..models import Chunk, Document
 from ..retrieval.store import FileRecord, IndexReader, IndexStore, StoredChunk
+from .access_rules import AccessRules, read_visibility_header
 from .chunking import chunk_document
 from .loaders import load_document
 from .scan import SourceFile, is_hidden, scan
@@ -61,6 +66,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A file to (re)load: its previous record if any, content hash and visibility."""
+
+    src: SourceFile
+    old: FileRecord | None
+    digest: str
+    visibility: Visibility
+
+
 def text_hash(chunk: Chunk) -> str:
     return hashlib.sha1(chunk.embedding_text().encode("utf-8")).hexdigest()
 
@@ -78,8 +93,14 @@ class Ingestor:
         batch_size: int = 64,
         progress: bool | None = None,
         log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+        access: AccessRules | None = None,
+        corpus_root: Path | None = None,
+        lock_timeout: float = 60.0,
     ) -> None:
         self.store = store
+        self.access = access or AccessRules()
+        self.corpus_root = corpus_root.resolve() if corpus_root is not None else None
+        self.lock_timeout = lock_timeout
         self.embedder_name = embedder_name
         self.embedder_factory = embedder_factory
         self.batch_size = batch_size
@@ -97,12 +118,13 @@ class Ingestor:
             self.log(f"skipped {path}: {reason}")
         for path, reason in report.failed:
             self.log(f"failed {path}: {reason}")
-        previous = self._open_previous(report)
-        try:
-            self._apply(sources, synced_dirs, previous, report)
-        finally:
-            if previous is not None:
-                previous.close()
+        with self.store.lock(timeout=self.lock_timeout):
+            previous = self._open_previous(report)
+            try:
+                self._apply(sources, synced_dirs, previous, report)
+            finally:
+                if previous is not None:
+                    previous.close()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -128,61 +150,71 @@ class Ingestor:
     def _apply(self, sources: list[SourceFile], synced_dirs: list[Path],
                previous: IndexReader | None, report: IngestReport) -> None:
         old_files = previous.files() if previous else {}
+        # New extraction rules: re-read every file (embeddings still come from the cache).
+        reread_all = previous is not None and previous.manifest.get("memory") != MEMORY_VERSION
         seen: set[str] = set()
-        to_load: list[tuple[SourceFile, FileRecord | None, str | None]] = []
+        to_load: list[_Pending] = []
         unchanged: list[FileRecord] = []
         touched: list[FileRecord] = []
         for src in sources:
             seen.add(src.key)
-            old = old_files.get(src.key)
-            stat = src.path.stat()
-            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
-                unchanged.append(old)
+            old = None if reread_all else old_files.get(src.key)
+            try:
+                stat = src.path.stat()
+                visibility = self._visibility(src.path, self._rules_path(src))
+                if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+                    unchanged.append(replace(old, visibility=visibility))
+                    continue
+                digest = _sha256(src.path)
+            except OSError as exc:
+                self._fail(report, src.path, f"cannot read it ({exc.strerror or exc})")
                 continue
-            digest = _sha256(src.path)
             if old and old.sha256 == digest and old.doc_id == self._doc_id(src):
-                fresh = FileRecord(old.file_key, old.doc_id, digest, stat.st_size,
-                                   stat.st_mtime_ns, old.n_chunks)
+                fresh = replace(old, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
+                                visibility=visibility)
                 unchanged.append(fresh)
                 touched.append(fresh)
                 continue
-            to_load.append((src, old, digest))
+            to_load.append(_Pending(src, old_files.get(src.key), digest, visibility))
         removed = [
             key for key in old_files
             if key not in seen and any(_is_within(Path(key), d) for d in synced_dirs)
         ]
-        # Files indexed by earlier runs from other paths stay as they are.
-        elsewhere = [f for key, f in old_files.items() if key not in seen and key not in removed]
+        # Files indexed by earlier runs from other paths stay as they are (access re-applied).
+        elsewhere = [
+            replace(f, visibility=self._visibility(Path(key), f.doc_id))
+            for key, f in old_files.items() if key not in seen and key not in removed
+        ]
+        access_changed = any(f.visibility != old_files[f.file_key].visibility
+                             for f in unchanged + elsewhere)
         report.unchanged = len(unchanged)
         report.removed = len(removed)
-        if not to_load and not removed and previous is not None:
-            if touched:
-                self.store.touch_files(touched)
-            report.documents = len(old_files)
-            report.chunks = previous.size
+        if not to_load and not removed and not access_changed and previous is not None:
+            self._finish_unchanged(previous, touched, old_files, report)
             return
 
         kept_stored: list[StoredChunk] = []
         kept_vectors: list[np.ndarray] = []
         cache: dict[str, np.ndarray] = {}
+        keep_keys = {f.file_key for f in unchanged + elsewhere}
+        memory: dict[str, str] = {}
         if previous is not None:
             vectors = previous.vectors()
-            keep_keys = {f.file_key for f in unchanged + elsewhere}
             for row, stored in enumerate(previous.all_chunks()):
                 cache.setdefault(stored.text_hash, vectors[row])
                 if stored.file_key in keep_keys:
                     kept_stored.append(stored)
                     kept_vectors.append(vectors[row])
+            memory = {k: v for k, v in previous.file_memory().items() if k in keep_keys}
 
-        new_stored, new_files = self._load(to_load, old_files, report)
+        new_stored, new_files, new_memory = self._load(to_load, report)
+        memory.update(new_memory)
         if not new_files and not unchanged and not elsewhere:
             return  # nothing could be ingested: leave the existing index as it is
-        if not new_files and not removed and previous is not None and not report.removed:
+        if (not new_files and not removed and not report.removed and not access_changed
+                and previous is not None):
             # Only files that still fail to load: the index already says all there is to say.
-            if touched:
-                self.store.touch_files(touched)
-            report.documents = len(old_files)
-            report.chunks = previous.size
+            self._finish_unchanged(previous, touched, old_files, report)
             return
         new_vectors = self._embed(new_stored, cache, report)
         stored = kept_stored + new_stored
@@ -196,45 +228,80 @@ class Ingestor:
         )
         files = unchanged + elsewhere + new_files
         self.store.write(stored=stored, vectors=all_vectors, files=files,
-                         embedder=self.embedder_name, extra={"dim": dim})
+                         embedder=self.embedder_name, memory=memory,
+                         extra={"dim": dim, "memory": MEMORY_VERSION})
         report.documents = len(files)
         report.chunks = len(stored)
+
+    def _finish_unchanged(self, previous: IndexReader, touched: list[FileRecord],
+                          old_files: dict[str, FileRecord], report: IngestReport) -> None:
+        if touched:
+            self.store.touch_files(touched)
+        report.documents = len(old_files)
+        report.chunks = previous.size
 
     def _doc_id(self, src: SourceFile) -> str:
         return src.path.resolve().relative_to(src.root.resolve()).as_posix()
 
-    def _load(self, to_load: list[tuple[SourceFile, FileRecord | None, str | None]],
-              old_files: dict[str, FileRecord], report: IngestReport
-              ) -> tuple[list[StoredChunk], list[FileRecord]]:
+    def _rules_path(self, src: SourceFile) -> str:
+        """The path access rules match: relative to the corpus dir when the file lies in it
+        (so `ingest corpus/sub/file.txt` is governed like `ingest corpus`), else the doc id."""
+        if self.corpus_root is not None and _is_within(src.path.resolve(), self.corpus_root):
+            return src.path.resolve().relative_to(self.corpus_root).as_posix()
+        return self._doc_id(src)
+
+    def _visibility(self, path: Path, rel_path: str) -> Visibility:
+        return self.access.visibility(rel_path, read_visibility_header(path))
+
+    def _fail(self, report: IngestReport, path: Path, reason: str) -> None:
+        report.failed.append((str(path), reason))
+        self.log(f"failed {path}: {reason}")
+
+    def _load(self, to_load: list[_Pending], report: IngestReport
+              ) -> tuple[list[StoredChunk], list[FileRecord], dict[str, str]]:
         stored: list[StoredChunk] = []
         files: list[FileRecord] = []
+        memory: dict[str, str] = {}
         bar = tqdm(to_load, desc="reading", unit="file", disable=self._bar_disabled(len(to_load)),
                    file=sys.stderr)
-        for src, old, digest in bar:
+        for item in bar:
+            src, old = item.src, item.old
             try:
                 doc = load_document(src.path, root=src.root)
                 chunks = chunk_document(doc)
                 if not chunks:
                     raise LoadError(str(src.path), "no text to index")
+                stat = src.path.stat()
             except LoadError as exc:
-                report.failed.append((str(src.path), exc.reason))
-                self.log(f"failed {src.path}: {exc.reason}")
+                self._fail(report, src.path, exc.reason)
                 if old is not None:
                     report.removed += 1  # a file that became unreadable leaves the index
                 continue
-            except Exception as exc:  # a loader bug must not stop the run either
-                report.failed.append((str(src.path), f"{type(exc).__name__}: {exc}"))
-                self.log(f"failed {src.path}: {type(exc).__name__}: {exc}")
+            except OSError as exc:
+                self._fail(report, src.path, f"cannot read it ({exc.strerror or exc})")
                 continue
-            stat = src.path.stat()
-            files.append(FileRecord(src.key, doc.doc_id, digest or _sha256(src.path), stat.st_size,
-                                    stat.st_mtime_ns, len(chunks)))
+            except Exception as exc:  # a loader bug must not stop the run either
+                self._fail(report, src.path, f"{type(exc).__name__}: {exc}")
+                continue
+            files.append(FileRecord(src.key, doc.doc_id, item.digest, stat.st_size,
+                                    stat.st_mtime_ns, len(chunks), item.visibility))
             stored.extend(StoredChunk(c, src.key, text_hash(c)) for c in chunks)
+            memory[src.key] = json.dumps(self._extract(doc, chunks).to_json(), ensure_ascii=False)
             if old is None:
                 report.added += 1
             else:
                 report.updated += 1
-        return stored, files
+        return stored, files, memory
+
+    def _extract(self, doc: Document, chunks: list[Chunk]) -> ProjectMemory:
+        """Structured memory of one document; an extraction bug costs that document's memory
+        (logged), never the ingest."""
+        try:
+            return extract_memory(doc, chunks)
+        except Exception as exc:
+            self.log(f"warning: {doc.doc_id}: structured extraction failed "
+                     f"({type(exc).__name__}: {exc}); it is still searchable")
+            return ProjectMemory()
 
     def _embed(self, stored: list[StoredChunk], cache: dict[str, np.ndarray],
                report: IngestReport) -> np.ndarray:

@@ -1,2 +1,16 @@
 """Structured project memory: events, regions, organisations, working areas and acronyms
 extracted at ingest from the structured chunks, each item with the chunk it came from."""
+
+from .models import ProjectMemory
+
+# Bump when extraction rules change: the next ingest re-reads every file (no re-embedding).
+MEMORY_VERSION = 1
+
+
+def extract_memory(doc, chunks) -> ProjectMemory:  # type: ignore[no-untyped-def]
+    """The memory of one document (see `extract.py`); empty until the extractor is installed."""
+    try:
+        from .extract import extract_memory as extract
+    except ImportError:
+        return ProjectMemory()
+    return extract(doc, chunks)

@@ -46,12 +46,17 @@ def rrf(rankings: Sequence[Sequence[int]], *, k: int = RRF_K,
 
 
 class HybridSearcher:
+    """`allowed` (a boolean mask over chunk rows, None = all) applies access control inside
+    retrieval: rows outside it are removed before ranking, so nothing later can surface them."""
+
     def __init__(self, *, reader: IndexReader, embedder: Embedder,
-                 reranker: Reranker | None = None, depth: int = 50) -> None:
+                 reranker: Reranker | None = None, depth: int = 50,
+                 allowed: np.ndarray | None = None) -> None:
         self.reader = reader
         self.embedder = embedder
         self.reranker = reranker
         self.depth = depth
+        self.allowed = allowed
 
     def dense_scores(self, query: str) -> np.ndarray:
         """Cosine similarity of the query to every chunk (exact: IndexFlatIP)."""
@@ -69,11 +74,16 @@ class HybridSearcher:
             return []
         dense = self.dense_scores(query)
         lexical = self.reader.lexical.scores(query)
+        if self.allowed is not None:
+            if not self.allowed.any():
+                return []
+            dense = np.where(self.allowed, dense, -np.inf).astype(np.float32)
+            lexical = np.where(self.allowed, lexical, 0.0)
         depth = max(self.depth, k)
-        dense_rank = top_indices(dense, depth)
+        dense_rank = [int(i) for i in top_indices(dense, depth) if np.isfinite(dense[i])]
         # Plain ints: numpy scalars would be bound by SQLite as blobs and match no row.
         lex_rank = [int(i) for i in top_indices(lexical, depth) if lexical[i] > 0]
-        fused = rrf([dense_rank.tolist(), lex_rank])
+        fused = rrf([dense_rank, lex_rank])
         order = sorted(fused, key=lambda r: (-fused[r], r))
         head = order[: max(k, 20) if self.reranker else k]
         chunks = self.reader.chunks(head)

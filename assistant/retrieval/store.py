@@ -8,29 +8,37 @@ Layout under the index dir::
 
 A new ingest writes a complete new version beside the old one and only then repoints
 `current` with `os.replace` on a symlink, which is atomic: an ingest that fails or is
-interrupted leaves the previous index untouched and readable.
+interrupted (even by SIGKILL) leaves the previous index untouched and readable. The previous
+version is kept until the next swap, so a reader that resolved `current` just before a swap can
+still open it. Writers take an exclusive lock (`index/.lock`), so two ingests never interleave.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 import uuid
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import faiss
 import numpy as np
 
-from ..errors import IndexMismatchError, IndexMissingError
+from ..access import PUBLIC, Audience, Visibility
+from ..errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from ..memory.models import ProjectMemory
 from ..models import Chunk
 from .lexical import LexicalIndex
 
-FORMAT_VERSION = 2  # 2: irregular verb forms joined in the lexical index
+# 2: irregular verb forms joined in the lexical index; 3: file visibility + structured memory
+FORMAT_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE chunks (
@@ -41,8 +49,9 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_file ON chunks(file_key);
 CREATE TABLE files (
     file_key TEXT PRIMARY KEY, doc_id TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL, n_chunks INTEGER NOT NULL
+    mtime_ns INTEGER NOT NULL, n_chunks INTEGER NOT NULL, visibility TEXT NOT NULL
 );
+CREATE TABLE memory (file_key TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
 
@@ -56,6 +65,7 @@ class FileRecord:
     size: int
     mtime_ns: int
     n_chunks: int
+    visibility: Visibility = field(default=PUBLIC)
 
 
 @dataclass(slots=True)
@@ -87,9 +97,14 @@ class IndexReader:
         self._db = sqlite3.connect(f"file:{directory / 'chunks.sqlite3'}?mode=ro", uri=True,
                                    check_same_thread=False)
         self._db.row_factory = sqlite3.Row
+        self._db_lock = threading.Lock()  # one connection shared by the bot's worker threads
         self.dense = faiss.read_index(str(directory / "dense.faiss"))
         self.lexical = LexicalIndex.load(directory / "lexical")
         self._cache: dict[int, Chunk] = {}
+        self._files = self._read_files()
+        self._row_file = self._read_row_files()
+        self._masks: dict[Audience, np.ndarray | None] = {}
+        self._memory: ProjectMemory | None = None
 
     @property
     def size(self) -> int:
@@ -106,25 +121,75 @@ class IndexReader:
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
         """Chunks for FAISS row ids, in the given order (cached: the same rows recur)."""
         rows = [int(r) for r in rows]  # numpy ints would be bound as blobs by SQLite
-        missing = [r for r in rows if r not in self._cache]
-        if missing:
-            marks = ",".join("?" * len(missing))
-            for row in self._db.execute(f"SELECT * FROM chunks WHERE row IN ({marks})", missing):
-                self._cache[row["row"]] = _row_to_chunk(row)
-        return [self._cache[r] for r in rows]
+        with self._db_lock:
+            missing = [r for r in rows if r not in self._cache]
+            if missing:
+                marks = ",".join("?" * len(missing))
+                for row in self._db.execute(f"SELECT * FROM chunks WHERE row IN ({marks})", missing):
+                    self._cache[row["row"]] = _row_to_chunk(row)
+            return [self._cache[r] for r in rows]
 
     def all_chunks(self) -> list[StoredChunk]:
-        return [
-            StoredChunk(_row_to_chunk(r), r["file_key"], r["text_hash"])
-            for r in self._db.execute("SELECT * FROM chunks ORDER BY row")
-        ]
+        with self._db_lock:
+            return [
+                StoredChunk(_row_to_chunk(r), r["file_key"], r["text_hash"])
+                for r in self._db.execute("SELECT * FROM chunks ORDER BY row")
+            ]
 
     def files(self) -> dict[str, FileRecord]:
+        return dict(self._files)
+
+    def _read_files(self) -> dict[str, FileRecord]:
         return {
             r["file_key"]: FileRecord(r["file_key"], r["doc_id"], r["sha256"], r["size"],
-                                      r["mtime_ns"], r["n_chunks"])
+                                      r["mtime_ns"], r["n_chunks"],
+                                      Visibility.from_json(json.loads(r["visibility"])))
             for r in self._db.execute("SELECT * FROM files")
         }
+
+    def _read_row_files(self) -> np.ndarray:
+        """Per chunk row, the index of its file in `self._files` order (for access masks)."""
+        order = {key: i for i, key in enumerate(self._files)}
+        keys = [r[0] for r in self._db.execute("SELECT file_key FROM chunks ORDER BY row")]
+        return np.asarray([order.get(k, -1) for k in keys], dtype=np.int64)
+
+    # -- access ---------------------------------------------------------------------------
+
+    def allowed_rows(self, audience: Audience) -> np.ndarray | None:
+        """Boolean mask of the chunk rows `audience` may see; None when it may see all."""
+        if audience in self._masks:
+            return self._masks[audience]
+        visible = np.asarray([audience.may_see(f.visibility) for f in self._files.values()]
+                             + [False], dtype=bool)  # index -1: a chunk without a file record
+        mask = visible[self._row_file] if len(self._row_file) else np.zeros(0, dtype=bool)
+        result = None if bool(mask.all()) else mask
+        with self._db_lock:
+            self._masks[audience] = result
+        return result
+
+    def visible_doc_ids(self, audience: Audience) -> frozenset[str]:
+        """Documents `audience` may see. A doc id shared by files of different visibility (the
+        same relative path under two ingested roots) counts as visible only if all of them are."""
+        hidden = {f.doc_id for f in self._files.values() if not audience.may_see(f.visibility)}
+        return frozenset(f.doc_id for f in self._files.values() if f.doc_id not in hidden)
+
+    # -- structured memory ------------------------------------------------------------------
+
+    def memory(self) -> ProjectMemory:
+        """The whole structured memory (all documents); callers filter by audience."""
+        if self._memory is None:
+            memory = ProjectMemory()
+            with self._db_lock:
+                rows = self._db.execute("SELECT data FROM memory ORDER BY file_key").fetchall()
+            for (data,) in rows:
+                memory.extend(ProjectMemory.from_json(json.loads(data)))
+            self._memory = memory
+        return self._memory
+
+    def file_memory(self) -> dict[str, str]:
+        """Stored memory JSON per file key (an ingest keeps it for unchanged files)."""
+        with self._db_lock:
+            return dict(self._db.execute("SELECT file_key, data FROM memory").fetchall())
 
     def vectors(self) -> np.ndarray:
         return np.load(self.directory / "vectors.npy", mmap_mode="r")
@@ -160,16 +225,19 @@ class IndexStore:
         vectors: np.ndarray,
         files: Iterable[FileRecord],
         embedder: str,
+        memory: dict[str, str] | None = None,
         extra: dict | None = None,
     ) -> Path:
         """Write a complete new version, then make it current. Returns the version directory."""
         versions = self.root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
-        version = versions / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        # Names sort in creation order (nanoseconds), which _remove_old_versions relies on.
+        version = versions / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{uuid.uuid4().hex[:4]}"
         tmp = versions / f".building-{version.name}"
         tmp.mkdir()
         try:
-            self._write_version(tmp, stored, vectors, list(files), embedder, extra or {})
+            self._write_version(tmp, stored, vectors, list(files), embedder, memory or {},
+                                extra or {})
             tmp.rename(version)
             self._point_current_to(version)
         except BaseException:
@@ -191,7 +259,8 @@ class IndexStore:
         db.close()
 
     def _write_version(self, directory: Path, stored: Sequence[StoredChunk], vectors: np.ndarray,
-                       files: list[FileRecord], embedder: str, extra: dict) -> None:
+                       files: list[FileRecord], embedder: str, memory: dict[str, str],
+                       extra: dict) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if len(stored) != len(vectors):
             raise ValueError("one vector per chunk is required")
@@ -208,9 +277,13 @@ class IndexStore:
                 ],
             )
             db.executemany(
-                "INSERT INTO files VALUES (?,?,?,?,?,?)",
-                [(f.file_key, f.doc_id, f.sha256, f.size, f.mtime_ns, f.n_chunks) for f in files],
+                "INSERT INTO files VALUES (?,?,?,?,?,?,?)",
+                [(f.file_key, f.doc_id, f.sha256, f.size, f.mtime_ns, f.n_chunks,
+                  json.dumps(f.visibility.to_json())) for f in files],
             )
+            keys = {f.file_key for f in files}
+            db.executemany("INSERT INTO memory VALUES (?,?)",
+                           [(k, v) for k, v in memory.items() if k in keys])
         db.close()
         np.save(directory / "vectors.npy", vectors)
         dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else int(extra.get("dim", 0))
@@ -237,6 +310,34 @@ class IndexStore:
         os.replace(link, self.current)
 
     def _remove_old_versions(self, *, keep: Path) -> None:
-        for old in (self.root / "versions").iterdir():
-            if old != keep:
+        """Keep the new version and the one before it (a reader may have just resolved it);
+        remove older ones and half-built leftovers of killed ingests (we hold the lock)."""
+        versions = self.root / "versions"
+        complete = sorted((v for v in versions.iterdir() if not v.name.startswith(".")),
+                          key=lambda v: v.name)
+        previous = [v for v in complete if v != keep and v.name < keep.name][-1:]
+        for old in versions.iterdir():
+            if old != keep and old not in previous:
                 shutil.rmtree(old, ignore_errors=True)
+
+    @contextmanager
+    def lock(self, *, timeout: float = 60.0) -> Iterator[None]:
+        """Exclusive writer lock. Waits up to `timeout` s for another ingest, then raises
+        IndexBusyError. flock is released by the kernel if the holder dies (even SIGKILL)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as fh:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexBusyError(
+                            f"another ingest is updating {self.root}; try again when it is done"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
