@@ -1,4 +1,5 @@
-"""`remix-assistant`: ingest, ask, eval, bench, slack, feedback. A thin edge over the service.
+"""`remix-assistant`: ingest, ask, eval, bench, slack, feedback; events, regions, glossary and
+draft (cli_memory.py). A thin edge over the service.
 
 Every option also reads from the environment through the settings model (ASSISTANT_ prefix);
 an explicit option wins.
@@ -16,6 +17,7 @@ from typing import Any, Callable, Iterator, TextIO
 import click
 from pydantic import ValidationError
 
+from .cli_memory import audience_options, make_audience
 from .config import load_settings
 from .errors import AssistantError
 from .models import Answer
@@ -113,21 +115,23 @@ def _batch_lines(stream: TextIO) -> Iterator[tuple[str | None, str]]:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--batch", type=click.File("r"), default=None,
               help="Questions from FILE ('-' = stdin), one per line or {\"id\",\"question\"}.")
+@audience_options
 @_fail_cleanly
 def ask(question: str | None, index_dir: Path | None, embedder: str | None, k: int | None,
-        as_json: bool, batch: TextIO | None) -> None:
+        as_json: bool, batch: TextIO | None, as_channel: str | None, as_user: str | None) -> None:
     """Answer QUESTION from the documents, with numbered citations."""
     if not question and batch is None:
         raise click.UsageError("give a QUESTION or --batch FILE")
     assistant = _assistant(index_dir=index_dir, embedder=embedder, k=k)
     if assistant.ensure_index() is not None:
         click.echo(f"index built from {assistant.settings.corpus_dir}", err=True)
+    audience = make_audience(as_channel, as_user)
     if batch is not None:
         for qid, q in _batch_lines(batch):
-            answer = assistant.ask(q, k=k, id=qid)
+            answer = assistant.ask(q, k=k, id=qid, audience=audience)
             click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
         return
-    answer = assistant.ask(question or "", k=k)
+    answer = assistant.ask(question or "", k=k, audience=audience)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -177,10 +181,13 @@ def bench(corpus_dir: Path | None, qa_file: Path | None) -> None:
 
 
 def _attach_optional_commands() -> None:
+    from . import cli_memory
     from .slack.commands import feedback_group, slack_command
 
     main.add_command(slack_command)
     main.add_command(feedback_group)
+    cli_memory.register(main, assistant_factory=_assistant, index_option=index_option,
+                        fail_cleanly=_fail_cleanly)
 
 
 _attach_optional_commands()

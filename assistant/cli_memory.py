@@ -1,0 +1,300 @@
+"""CLI commands over the structured memory and drafting: events, regions, glossary, draft.
+
+Every listed row carries a [n] pointing at the numbered sources printed below the list, the
+same shape as an answer's citations.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Hashable, Iterable, TypeVar
+
+import click
+
+from .access import Audience
+from .memory.models import DateSpan, Event, Period, Region, SourceRef, Term
+
+T = TypeVar("T")
+
+
+def audience_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-channel/--as-user: see only what that Slack channel or user (DM) may see."""
+    fn = click.option("--as-user", default=None, metavar="USER_ID",
+                      help="Answer as in a DM with this Slack user (restricted documents filtered).")(fn)
+    fn = click.option("--as-channel", default=None, metavar="CHANNEL_ID",
+                      help="Answer as in this Slack channel (restricted documents filtered).")(fn)
+    return fn
+
+
+def make_audience(as_channel: str | None, as_user: str | None) -> Audience:
+    if as_channel is None and as_user is None:
+        return Audience.everyone()
+    if as_channel is None:
+        return Audience(user=as_user, is_dm=True)
+    return Audience.slack(channel=as_channel, user=as_user)
+
+
+class Sources:
+    """Numbers sources in order of first use; the same chunk keeps its number."""
+
+    def __init__(self) -> None:
+        self._by_chunk: dict[str, int] = {}
+        self.refs: list[SourceRef] = []
+
+    def cite(self, ref: SourceRef) -> int:
+        if ref.chunk_id not in self._by_chunk:
+            self.refs.append(ref)
+            self._by_chunk[ref.chunk_id] = len(self.refs)
+        return self._by_chunk[ref.chunk_id]
+
+    def echo(self, echo: Callable[[str], None] = click.echo) -> None:
+        if not self.refs:
+            return
+        echo("\nSources:")
+        for n, ref in enumerate(self.refs, start=1):
+            where = " / ".join(p for p in (f"p. {ref.page}" if ref.page else "", ref.section) if p)
+            echo(f"  [{n}] {ref.title}{' — ' + where if where else ''}  ({ref.doc_id})")
+            if ref.url:
+                echo(f"      {ref.url}")
+
+
+def parse_bound(text: str | None, *, end: bool) -> date | None:
+    """'2020-03-11', '2020-03', '2020', 'March 2020', 'spring 2020' -> first (or last) day."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    if m := re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2}))?\s*", text):
+        year, month = int(m.group(1)), int(m.group(2) or (12 if end else 1))
+        if 1 <= month <= 12:
+            if not end:
+                return date(year, month, 1)
+            return Period.parse(f"{year}-{month:02d}..{year}-{month:02d}").end
+    from .memory.dates import parse_date_span
+
+    span = parse_date_span(text)
+    if span is None or span.start is None or span.end is None:
+        raise click.BadParameter(f"'{text}' is not a date (try 2020-03-11, 2020-03 or 2020)")
+    return span.end if end else span.start
+
+
+def _when(span: DateSpan | None) -> str:
+    return span.iso() if span is not None else "(no date)"
+
+
+def _print_table(rows: Iterable[tuple[str, ...]], headers: tuple[str, ...]) -> None:
+    rows = list(rows)
+    widths = [min(60, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    click.echo(line.rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo("  ".join(_fit(cell, w) for cell, w in zip(row, widths)).rstrip())
+
+
+def _fit(cell: str, width: int) -> str:
+    return (cell[: width - 1] + "…") if len(cell) > width else cell.ljust(width)
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    span = event.date
+    return {
+        "title": event.title,
+        "date": None if span is None else {
+            "text": span.text, "iso": span.iso(), "precision": span.precision,
+            "start": span.start.isoformat() if span.start else None,
+            "end": span.end.isoformat() if span.end else None,
+        },
+        "place": event.place, "online": event.online, "status": event.status, "notes": event.notes,
+        "source": _source_json(event.source),
+    }
+
+
+def _source_json(ref: SourceRef) -> dict[str, Any]:
+    return {"doc": ref.doc_id, "title": ref.title, "page": ref.page, "section": ref.section,
+            "quote": ref.quote, "url": ref.url, "chunk": ref.chunk_id}
+
+
+def _place(event: Event) -> str:
+    if event.place:
+        return event.place
+    return "online" if event.online else ""
+
+
+def print_events(events: list[Event]) -> None:
+    if not events:
+        click.echo("No events found in the documents for that range.")
+        return
+    sources = Sources()
+    _print_table(((_when(e.date), e.title, _place(e), e.status, f"[{sources.cite(e.source)}]")
+                  for e in events), ("date", "event", "place", "status", "source"))
+    sources.echo()
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def grouped(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[T, list[SourceRef]]]:
+    """Items stated by several documents listed once, with all their sources, in first-seen order."""
+    groups: dict[Hashable, tuple[T, list[SourceRef]]] = {}
+    for item in items:
+        first, refs = groups.setdefault(key(item), (item, []))
+        refs.append(item.source)  # type: ignore[attr-defined]
+    return list(groups.values())
+
+
+def _cite_all(sources: Sources, refs: list[SourceRef]) -> str:
+    return "".join(f"[{n}]" for n in sorted({sources.cite(r) for r in refs}))
+
+
+def print_regions(regions: list[Region]) -> None:
+    if not regions:
+        click.echo("No regions found in the documents.")
+        return
+    sources = Sources()
+    rows = grouped(regions, lambda r: (_fold(r.name), r.nuts, r.role))
+    _print_table(((r.name, r.country or "", r.nuts or "", r.role, _cite_all(sources, refs))
+                  for r, refs in rows), ("region", "country", "NUTS", "role", "source"))
+    sources.echo()
+
+
+def print_terms(terms: list[Term]) -> None:
+    if not terms:
+        click.echo("No matching acronyms found in the documents.")
+        return
+    sources = Sources()
+    for t, refs in grouped(terms, lambda t: (t.acronym, _fold(t.expansion))):
+        click.echo(f"{t.acronym} — {t.expansion} {_cite_all(sources, refs)}")
+    sources.echo()
+
+
+def _dump(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def register(main: click.Group, *, assistant_factory: Callable[..., Any],
+             index_option: Callable[..., Any], fail_cleanly: Callable[..., Any]) -> None:
+    """Attach the memory and drafting commands to the CLI group."""
+
+    def ready(index_dir: Path | None):
+        assistant = assistant_factory(index_dir=index_dir)
+        if assistant.ensure_index() is not None:
+            click.echo(f"index built from {assistant.settings.corpus_dir}", err=True)
+        return assistant
+
+    @main.command()
+    @click.option("--from", "start", default=None, help="First day (2020-01-01, 2020-01, 2020, 'spring 2020').")
+    @click.option("--to", "end", default=None, help="Last day, same forms as --from.")
+    @click.option("--status", type=click.Choice(["past", "planned", "unknown"]), default=None,
+                  help="Only events the documents report as past or planned.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
+    @index_option
+    @audience_options
+    @fail_cleanly
+    def events(start: str | None, end: str | None, status: str | None, as_json: bool,
+               index_dir: Path | None, as_channel: str | None, as_user: str | None) -> None:
+        """Meetings, workshops and other events found in the documents, in date order."""
+        first, last = parse_bound(start, end=False), parse_bound(end, end=True)
+        found = ready(index_dir).events(start=first, end=last,
+                                        audience=make_audience(as_channel, as_user))
+        if status:
+            found = [e for e in found if e.status == status]
+        if as_json:
+            _dump([event_json(e) for e in found])
+        else:
+            print_events(found)
+
+    @main.command()
+    @click.option("--role", type=click.Choice(["leading", "participating", "partner", "mentioned"]),
+                  default=None, help="Only regions in this role.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the regions as JSON.")
+    @index_option
+    @audience_options
+    @fail_cleanly
+    def regions(role: str | None, as_json: bool, index_dir: Path | None, as_channel: str | None,
+                as_user: str | None) -> None:
+        """Regions named in the documents, with country, NUTS code and role."""
+        found = ready(index_dir).memory(audience=make_audience(as_channel, as_user)).regions
+        if role:
+            found = [r for r in found if r.role == role]
+        found = sorted(found, key=lambda r: (r.role != "leading", r.role, r.name.casefold()))
+        if as_json:
+            _dump([{"name": r.name, "country": r.country, "nuts": r.nuts, "role": r.role,
+                    "source": _source_json(r.source)} for r in found])
+        else:
+            print_regions(found)
+
+    @main.command()
+    @click.argument("term", required=False)
+    @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+    @index_option
+    @audience_options
+    @fail_cleanly
+    def glossary(term: str | None, as_json: bool, index_dir: Path | None, as_channel: str | None,
+                 as_user: str | None) -> None:
+        """Acronyms and their expansions as the documents define them (optionally one TERM)."""
+        terms = ready(index_dir).memory(audience=make_audience(as_channel, as_user)).terms
+        if term:
+            wanted = term.casefold()
+            terms = [t for t in terms if t.acronym.casefold() == wanted] or [
+                t for t in terms if wanted in t.expansion.casefold()]
+        terms = sorted(terms, key=lambda t: (t.acronym.casefold(), t.expansion.casefold()))
+        if as_json:
+            _dump([{"acronym": t.acronym, "expansion": t.expansion,
+                    "source": _source_json(t.source)} for t in terms])
+        else:
+            print_terms(terms)
+
+    @main.command()
+    @click.argument("section", required=False)
+    @click.option("--list", "list_sections", is_flag=True, help="Name the sections and stop.")
+    @click.option("--period", default=None, help="Reporting period, e.g. 2020-01..2020-06 "
+                  "(default: the latest reporting period found in the documents).")
+    @click.option("--format", "fmt", type=click.Choice(["md", "docx", "json"]), default="md",
+                  show_default=True)
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Write to FILE (required for docx unless stdout is redirected).")
+    @index_option
+    @audience_options
+    @fail_cleanly
+    def draft(section: str | None, list_sections: bool, period: str | None, fmt: str,
+              out: Path | None, index_dir: Path | None, as_channel: str | None,
+              as_user: str | None) -> None:
+        """Draft a section of the six-monthly partnership monitoring report, every line cited."""
+        from .drafting import SECTIONS, render_docx, render_markdown
+
+        if list_sections or not section:
+            width = max(len(n) for n in SECTIONS)
+            for name, spec in SECTIONS.items():
+                click.echo(f"{name.ljust(width)}  {spec.description}")
+            return
+        try:
+            chosen = Period.parse(period) if period else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--period") from None
+        result = ready(index_dir).draft(section, period=chosen,
+                                        audience=make_audience(as_channel, as_user))
+        if fmt == "docx":
+            data = render_docx(result)
+            if out is None and sys.stdout.isatty():
+                raise click.UsageError("--format docx writes binary: give --out FILE")
+            if out is not None:
+                out.write_bytes(data)
+                click.echo(f"wrote {out}", err=True)
+            else:
+                sys.stdout.buffer.write(data)
+            return
+        text = (json.dumps(result.to_json(), ensure_ascii=False, indent=2) if fmt == "json"
+                else render_markdown(result))
+        if out is not None:
+            out.write_text(text + "\n", encoding="utf-8")
+            click.echo(f"wrote {out}", err=True)
+        else:
+            click.echo(text)
