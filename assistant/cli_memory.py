@@ -11,14 +11,13 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, TypeVar
+from typing import Any, Callable, Iterable
 
 import click
 
 from .access import Audience
 from .memory.models import DateSpan, Event, Period, Region, SourceRef, Term
-
-T = TypeVar("T")
+from .memory.query import fold, grouped
 
 
 def audience_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,19 +136,6 @@ def print_events(events: list[Event]) -> None:
     sources.echo()
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def grouped(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[T, list[SourceRef]]]:
-    """Items stated by several documents listed once, with all their sources, in first-seen order."""
-    groups: dict[Hashable, tuple[T, list[SourceRef]]] = {}
-    for item in items:
-        first, refs = groups.setdefault(key(item), (item, []))
-        refs.append(item.source)  # type: ignore[attr-defined]
-    return list(groups.values())
-
-
 def _cite_all(sources: Sources, refs: list[SourceRef]) -> str:
     return "".join(f"[{n}]" for n in sorted({sources.cite(r) for r in refs}))
 
@@ -159,7 +145,7 @@ def print_regions(regions: list[Region]) -> None:
         click.echo("No regions found in the documents.")
         return
     sources = Sources()
-    rows = grouped(regions, lambda r: (_fold(r.name), r.nuts, r.role))
+    rows = grouped(regions, lambda r: (fold(r.name), r.nuts, r.role))
     _print_table(((r.name, r.country or "", r.nuts or "", r.role, _cite_all(sources, refs))
                   for r, refs in rows), ("region", "country", "NUTS", "role", "source"))
     sources.echo()
@@ -170,7 +156,7 @@ def print_terms(terms: list[Term]) -> None:
         click.echo("No matching acronyms found in the documents.")
         return
     sources = Sources()
-    for t, refs in grouped(terms, lambda t: (t.acronym, _fold(t.expansion))):
+    for t, refs in grouped(terms, lambda t: (t.acronym, fold(t.expansion))):
         click.echo(f"{t.acronym} — {t.expansion} {_cite_all(sources, refs)}")
     sources.echo()
 

@@ -17,6 +17,7 @@ from datetime import date
 from .access import Audience
 from .answering.extractive import ExtractiveAnswerer
 from .answering.followup import contextualise
+from .answering.structured import StructuredAnswerer
 from .answering.llm import LLMAnswerer
 from .config import Settings, load_settings
 from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
@@ -138,24 +139,16 @@ class Assistant:
 
     def _writer(self) -> ProseWriter | None:
         """The LLM prose writer for drafts when an LLM backend is configured."""
-        if not self.settings.llm_base_url:
-            return None
-        from .answering.llm import LLMWriter
+        from .llm import LLMWriter
 
-        key = self.settings.llm_api_key
-        return LLMWriter(base_url=self.settings.llm_base_url, model=self.settings.llm_model,
-                         api_key=key.get_secret_value() if key else None,
-                         timeout=self.settings.llm_timeout)
+        return LLMWriter.from_settings(self.settings)
 
     def _answerer(self) -> ExtractiveAnswerer | LLMAnswerer:
         """Extractive by default; the LLM backend (which falls back to it) when configured."""
         extractive = ExtractiveAnswerer(idf=self.reader().lexical.idf)
         if not self.settings.llm_base_url:
             return extractive
-        key = self.settings.llm_api_key
-        return LLMAnswerer(base_url=self.settings.llm_base_url, model=self.settings.llm_model,
-                           api_key=key.get_secret_value() if key else None,
-                           timeout=self.settings.llm_timeout, fallback=extractive)
+        return LLMAnswerer.from_settings(self.settings, fallback=extractive)
 
     # -- structured memory, drafting, uploads ----------------------------------------------
 
@@ -207,7 +200,12 @@ class Assistant:
         query = contextualise(question.strip(), history)
         # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
         hits = self.search(query, k=max(k or self.settings.k, 20), audience=audience)
-        answer = self._answerer().answer(query, hits, id=id)
+        memory = self.memory(audience=audience)
+        answer = StructuredAnswerer(memory=memory).answer(query)
+        if answer is not None:  # a complete list from the memory, each row cited
+            answer.hits, answer.id = hits, id
+        else:
+            answer = self._answerer().answer(query, hits, id=id)
         answer.question = question
         answer.hits = answer.hits[: max(k or self.settings.k, 5)]
         return answer

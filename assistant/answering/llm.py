@@ -3,150 +3,111 @@
 Off unless `ASSISTANT_LLM_BASE_URL` is set; the extractive answerer stays the default, offline
 path and is always run first. It re-ranks the hits and makes the calibrated answer-or-refuse
 decision, so the LLM never answers what retrieval could not support, and its answer is what the
-user gets whenever the LLM fails (network error, timeout, non-2xx, malformed reply) or replies
-without a usable citation: the user always gets a cited answer and never uncited text.
+user gets whenever the LLM fails (network error, timeout, HTTP error, malformed reply) or no
+sentence of its reply survives verification (`assistant.llm.grounding`): then the extractive
+answer comes with a note saying so, and the user never sees uncited text.
 
-The LLM sees the top re-ranked chunks as numbered sources and must cite them with [n]. Only
-cited sources become citations, renumbered 1..m in order of first use, each quoting verbatim
-the sentence(s) of its chunk that best overlap the answer text that cites it, so every claim is
-traceable to the documents. Standard library HTTP only (urllib): one POST, no client library.
+The LLM sees the top re-ranked chunks as numbered passages (as fenced data, see
+`assistant.llm.prompts`) and must cite them with [n]. Only sentences citing a given passage
+that shares their words are kept; only cited passages become citations, renumbered 1..m in
+order of first use, each quoting verbatim the unit(s) of its chunk that best overlap the
+sentences citing it, so every claim is traceable to the documents.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
-import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from ..models import NOT_FOUND, Answer, Hit
+from pydantic import SecretStr
+
+from ..errors import BackendError
+from ..llm.client import ChatClient
+from ..llm.grounding import ground
+from ..llm.prompts import answer_messages, is_not_found
+from ..llm.writer import LLMWriter  # re-exported: the service imports it from here
+from ..models import NOT_FOUND, Answer, CitedSentence, Hit
 from ..retrieval.lexical import tokenize
 from .extractive import ExtractiveAnswerer, make_citation
 from .units import split_sentences, split_units
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 log = logging.getLogger("assistant.llm")
 
 MAX_SOURCES = 6
 REFUSAL_SOURCES = 3  # as many nearest sources as the extractive refusal lists
-REPLY_NOT_FOUND = "NOT_FOUND"
-
-SYSTEM_PROMPT = f"""\
-You answer questions about project documents using ONLY the numbered sources given.
-- Answer in 1-3 sentences, or a short list when the question asks for several things.
-- End every sentence or list item with the number(s) of the source(s) it rests on, like [1] \
-or [2][3]. Do not cite a source that does not say it.
-- Use nothing but the sources: no outside knowledge, no guesses.
-- If the sources do not contain the answer, reply exactly {REPLY_NOT_FOUND} and nothing else.
-- Answer in the language of the question."""
-
-_MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*,\s*\d{1,3})*)\s*\]")
-_FILLER = " \t.,;:—–-"  # what may stand between two marker groups that cite the same text
-
-
-class _BadReply(ValueError):
-    """The server answered, but not with a chat completion."""
+UNAVAILABLE_NOTE = "(LLM unavailable: extractive answer.)"
+UNVERIFIED_NOTE = "(LLM answer could not be verified against the sources: extractive answer.)"
 
 
 @dataclass(slots=True, kw_only=True)
 class LLMAnswerer:
     base_url: str
     model: str
-    api_key: str | None
+    api_key: SecretStr | str | None = field(repr=False)
     timeout: float
     fallback: ExtractiveAnswerer
     max_sources: int = MAX_SOURCES
-    _url: str = field(init=False, repr=False)
+    max_tokens: int | None = None
+    backoff: float = 1.0
+    _client: ChatClient = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._url = self.base_url.rstrip("/") + "/chat/completions"
+        self._client = ChatClient(base_url=self.base_url, model=self.model, api_key=self.api_key,
+                                  timeout=self.timeout, max_tokens=self.max_tokens,
+                                  backoff=self.backoff)
+        self.api_key = None  # the client holds it as a SecretStr
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, fallback: ExtractiveAnswerer) -> LLMAnswerer:
+        return cls(base_url=settings.llm_base_url or "", model=settings.llm_model,
+                   api_key=settings.llm_api_key, timeout=settings.llm_timeout,
+                   fallback=fallback, max_tokens=getattr(settings, "llm_max_tokens", None))
 
     def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
         base = self.fallback.answer(question, hits, id=id)
         if not base.answered:  # retrieval could not support an answer: the LLM is not asked
             return base
         sources = base.hits[: self.max_sources]
+        passages = [passage(hit) for hit in sources]
         try:
-            reply = self._complete(question, sources)
-        except (OSError, ValueError, KeyError, IndexError, TypeError,
-                http.client.HTTPException) as exc:
-            if isinstance(exc, urllib.error.HTTPError):
-                exc.close()
-            log.warning("LLM backend %s failed (%s: %s); using the extractive answer",
-                        self._url, type(exc).__name__, exc)
-            return base
-        return self._from_reply(reply, question, sources, base)
-
-    # -- request ----------------------------------------------------------------------------
-
-    def _complete(self, question: str, sources: Sequence[Hit]) -> str:
-        body = {
-            "model": self.model,
-            "messages": [
-                {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": user_message(question, sources)},
-            ],
-            "temperature": 0,
-        }
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self._url, data=json.dumps(body).encode("utf-8"),
-                                         headers=headers, method="POST")
-        # urlopen raises HTTPError (an OSError) for 4xx/5xx; 1xx/3xx leftovers are checked here.
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            if not 200 <= response.status < 300:
-                raise _BadReply(f"HTTP {response.status}")
-            data = json.loads(response.read().decode("utf-8"))
-        content = data["choices"][0]["message"]["content"]
-        if content is None:
-            return ""
-        if not isinstance(content, str):
-            raise _BadReply("message content is not text")
-        return content
-
-    # -- reply ------------------------------------------------------------------------------
-
-    def _from_reply(self, reply: str, question: str, sources: Sequence[Hit],
-                    base: Answer) -> Answer:
-        text = reply.strip()
-        if not text or text.strip("`'\"*. \n").upper().startswith(REPLY_NOT_FOUND):
+            reply = self._client.complete(answer_messages(question, passages))
+        except BackendError as exc:
+            log.warning("LLM backend failed (%s); using the extractive answer", exc)
+            return _noted(base, UNAVAILABLE_NOTE)
+        if is_not_found(reply):
             return self._refusal(question, base)
-        numbers: dict[int, int] = {}  # source index (0-based) -> new citation number
-        claims: dict[int, list[str]] = {}  # source index -> the answer text that cites it
-        parts: list[str] = []
-        last = 0
-        claim = ""
-        for m in _MARKER.finditer(text):
-            before = text[last:m.start()]
-            if before.strip(_FILLER):
-                claim = before
-            cited = [int(x) - 1 for x in m.group(1).split(",")]
-            valid = list(dict.fromkeys(i for i in cited if 0 <= i < len(sources)))
-            for i in valid:
-                numbers.setdefault(i, len(numbers) + 1)
-                claims.setdefault(i, []).append(claim)
-            if valid:
-                parts.append(before)
-                parts.append("[" + ", ".join(str(numbers[i]) for i in valid) + "]")
-            else:  # a marker to a source that was not given: dropped with its leading space
-                parts.append(before.rstrip(" \t"))
-            last = m.end()
-        parts.append(text[last:])
-        if not numbers:
-            log.warning("LLM reply cites no given source; using the extractive answer")
-            return base
-        weight = self.fallback.idf
-        citations = [make_citation(n, sources[i], best_quote(sources[i].chunk.text,
-                                                         sources[i].chunk.kind,
-                                                         claims[i], question, weight))
-                     for i, n in numbers.items()]
-        return Answer(question=question, text="".join(parts).strip(), answered=True,
-                      citations=citations, hits=base.hits, id=base.id,
-                      confidence=base.confidence)
+        sentences = ground(reply, passages, bullets=True)
+        if not sentences:
+            log.warning("no sentence of the LLM reply cites a passage that supports it; "
+                        "using the extractive answer")
+            return _noted(base, UNVERIFIED_NOTE)
+        return self._compose(question, sentences, sources, base)
+
+    def _compose(self, question: str, sentences: list[CitedSentence], sources: Sequence[Hit],
+                 base: Answer) -> Answer:
+        numbers: dict[int, int] = {}  # passage number (1-based) -> citation number
+        claims: dict[int, list[str]] = {}  # passage number -> the sentences citing it
+        lines: list[str] = []
+        for s in sentences:
+            for ref in s.refs:
+                numbers.setdefault(ref, len(numbers) + 1)
+                claims.setdefault(ref, []).append(s.text)
+            lines.append(render(s, [numbers[r] for r in s.refs]))
+        text = lines[0]
+        for prev, s, line in zip(sentences[:-1], sentences[1:], lines[1:], strict=True):
+            item = s.text.startswith("- ") or prev.text.startswith("- ")
+            text += ("\n" if item else " ") + line
+        citations = [make_citation(n, sources[ref - 1],
+                                   best_quote(sources[ref - 1].chunk.text,
+                                              sources[ref - 1].chunk.kind, claims[ref],
+                                              question, self.fallback.idf))
+                     for ref, n in numbers.items()]
+        return Answer(question=question, text=text, answered=True, citations=citations,
+                      hits=base.hits, id=base.id, confidence=base.confidence)
 
     @staticmethod
     def _refusal(question: str, base: Answer) -> Answer:
@@ -160,15 +121,26 @@ class LLMAnswerer:
                       hits=base.hits, id=base.id, confidence=base.confidence)
 
 
-def user_message(question: str, sources: Sequence[Hit]) -> str:
-    blocks = [f"{source_label(n, hit)}\n{hit.chunk.text}" for n, hit in enumerate(sources, 1)]
-    return "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
+def _noted(base: Answer, note: str) -> Answer:
+    return Answer(question=base.question, text=f"{base.text}\n{note}", answered=base.answered,
+                  citations=base.citations, hits=base.hits, id=base.id,
+                  confidence=base.confidence)
 
 
-def source_label(n: int, hit: Hit) -> str:
+def render(sentence: CitedSentence, numbers: Sequence[int]) -> str:
+    """The sentence with its markers before the final punctuation: "… in Kemi [1][2]."."""
+    marks = "".join(f"[{n}]" for n in numbers)
+    text = sentence.text
+    end = len(text.rstrip(".!?…"))
+    return f"{text[:end]} {marks}{text[end:]}"
+
+
+def passage(hit: Hit) -> str:
+    """A chunk as the model sees it: 'Title — Section / p. 4' on one line, then its text."""
     chunk = hit.chunk
     where = " / ".join(p for p in (chunk.section, f"p. {chunk.page}" if chunk.page else "") if p)
-    return f"[{n}] {chunk.title} — {where}" if where else f"[{n}] {chunk.title}"
+    label = f"{chunk.title} — {where}" if where else chunk.title
+    return f"{label}\n{chunk.text}"
 
 
 def best_quote(chunk_text: str, kind: str, claims: Sequence[str], question: str,
@@ -198,4 +170,5 @@ def best_quote(chunk_text: str, kind: str, claims: Sequence[str], question: str,
     return " … ".join(units[i] for i in sorted(chosen))
 
 
-__all__ = ["LLMAnswerer", "SYSTEM_PROMPT", "best_quote", "user_message"]
+__all__ = ["UNAVAILABLE_NOTE", "UNVERIFIED_NOTE", "LLMAnswerer", "LLMWriter", "best_quote",
+           "passage", "render"]

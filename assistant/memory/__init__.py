@@ -8,9 +8,8 @@ MEMORY_VERSION = 1
 
 
 def extract_memory(doc, chunks) -> ProjectMemory:  # type: ignore[no-untyped-def]
-    """The memory of one document (see `extract.py`); empty until the extractor is installed."""
-    try:
-        from .extract import extract_memory as extract
-    except ImportError:
-        return ProjectMemory()
+    """The memory of one document (rules in `extract.py`, imported on first use: dateparser
+    loads its language data lazily and only ingest needs it)."""
+    from .extract import extract_memory as extract
+
     return extract(doc, chunks)

@@ -6,21 +6,32 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import Callable, Hashable, Iterable, TypeVar
 
-from .models import Event
+from .models import Event, SourceRef
 
+T = TypeVar("T")
 _FAR_FUTURE = date.max
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form for matching names and titles."""
     text = unicodedata.normalize("NFKD", text.casefold())
     return re.sub(r"[^a-z0-9]+", " ", "".join(c for c in text if not unicodedata.combining(c))).strip()
+
+
+def grouped(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[T, list[SourceRef]]]:
+    """Items stated by several documents listed once with all their sources, first-seen order."""
+    groups: dict[Hashable, tuple[T, list[SourceRef]]] = {}
+    for item in items:
+        groups.setdefault(key(item), (item, []))[1].append(item.source)  # type: ignore[attr-defined]
+    return list(groups.values())
 
 
 def event_key(event: Event) -> tuple[str, str]:
     """Same normalised date and same folded title = the same event."""
     when = event.date.iso() if event.date is not None else ""
-    return when, _fold(event.title)
+    return when, fold(event.title)
 
 
 def dedupe_events(events: list[Event]) -> list[Event]:
@@ -37,4 +48,4 @@ def dedupe_events(events: list[Event]) -> list[Event]:
 def event_sort_key(event: Event) -> tuple[date, date, str]:
     start = event.date.start if event.date and event.date.start else _FAR_FUTURE
     end = event.date.end if event.date and event.date.end else _FAR_FUTURE
-    return start, end, _fold(event.title)
+    return start, end, fold(event.title)

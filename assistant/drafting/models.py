@@ -1,0 +1,140 @@
+"""Data of a drafted report section: traceable items (sentences, bullets, table rows), the
+sources they cite, and notes on how the draft was made.
+
+Every item must cite at least one source: a draft is only useful to a coordinator if each
+sentence or row can be checked against the documents, so an uncited item is a bug, refused at
+construction rather than discovered in review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from ..memory.models import Period, SourceRef
+from ..models import Citation
+
+ItemKind = Literal["sentence", "bullet", "row"]
+SectionKind = Literal["table", "narrative", "composite"]
+
+
+@dataclass(slots=True, kw_only=True)
+class DraftItem:
+    """One sentence, list bullet or table row and the citation numbers it rests on."""
+
+    kind: ItemKind
+    text: str
+    refs: tuple[int, ...]
+    cells: tuple[str, ...] = ()  # table rows only, in the draft's column order
+    data: dict[str, Any] = field(default_factory=dict)  # machine-readable extras (ISO dates)
+
+    def __post_init__(self) -> None:
+        if not self.refs:
+            raise ValueError(f"draft item without a source: {self.text!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "text": self.text, "citations": list(self.refs)}
+        if self.cells:
+            out["cells"] = list(self.cells)
+        if self.data:
+            out["data"] = dict(self.data)
+        return out
+
+
+@dataclass(slots=True, kw_only=True)
+class Draft:
+    """A drafted section, or the whole report (`subsections`, one shared sources list).
+
+    Rendering order within a section: prose (sentences and bullets), then the table (rows under
+    `columns`), then `empty` when the section found nothing."""
+
+    section: str
+    title: str
+    kind: SectionKind
+    period: Period | None = None
+    items: list[DraftItem] = field(default_factory=list)
+    columns: tuple[str, ...] = ()
+    empty: str | None = None  # "No material found …" when there is nothing to say
+    notes: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)  # n == position + 1
+    subsections: list[Draft] = field(default_factory=list)
+    created: date | None = None
+
+    @property
+    def prose(self) -> list[DraftItem]:
+        return [i for i in self.items if i.kind != "row"]
+
+    @property
+    def rows(self) -> list[DraftItem]:
+        return [i for i in self.items if i.kind == "row"]
+
+    def all_items(self) -> list[DraftItem]:
+        """This draft's items and those of its subsections, in reading order."""
+        return self.items + [i for sub in self.subsections for i in sub.all_items()]
+
+    def to_json(self) -> dict[str, Any]:
+        out = self._body()
+        out["sources"] = [c.to_json() for c in self.citations]
+        return out
+
+    def _body(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "title": self.title,
+            "kind": self.kind,
+            "period": _period_json(self.period),
+            "created": self.created.isoformat() if self.created else None,
+            "notes": list(self.notes),
+            "columns": list(self.columns),
+            "items": [i.to_json() for i in self.items],
+            "empty": self.empty,
+            "sections": [s._body() for s in self.subsections],
+        }
+
+
+def _period_json(period: Period | None) -> dict[str, str] | None:
+    if period is None:
+        return None
+    return {"start": period.start.isoformat(), "end": period.end.isoformat(),
+            "label": period.label()}
+
+
+@dataclass(slots=True)
+class SourceBook:
+    """Citation numbers in order of first use; one number per place in a document (document,
+    page, section), its quotes gathered.
+
+    Not one per chunk: neighbouring chunks of one section would give the sources list several
+    identical lines. A memory item (`SourceRef`) and a retrieved passage (`Chunk`) of the same
+    place share the number."""
+
+    _by_key: dict[tuple[str, int | None, str], Citation] = field(default_factory=dict)
+
+    def cite(self, *, doc_id: str, title: str, quote: str, page: int | None = None,
+             section: str = "", url: str | None = None) -> int:
+        key = (doc_id, page, section)
+        citation = self._by_key.get(key)
+        if citation is None:
+            citation = Citation(n=len(self._by_key) + 1, doc_id=doc_id, title=title, quote="",
+                                page=page, section=section, url=url)
+            self._by_key[key] = citation
+        citation.quote = _add_quote(citation.quote, quote)
+        return citation.n
+
+    def cite_ref(self, ref: SourceRef) -> int:
+        return self.cite(doc_id=ref.doc_id, title=ref.title, quote=ref.quote,
+                         page=ref.page, section=ref.section, url=ref.url)
+
+    def citations(self) -> list[Citation]:
+        return sorted(self._by_key.values(), key=lambda c: c.n)
+
+
+QUOTE_JOIN = " … "
+
+
+def _add_quote(existing: str, quote: str) -> str:
+    quote = quote.strip()
+    if not quote or quote in existing.split(QUOTE_JOIN):
+        return existing
+    return f"{existing}{QUOTE_JOIN}{quote}" if existing else quote
