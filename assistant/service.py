@@ -17,7 +17,7 @@ from datetime import date
 from .access import Audience
 from .answering.extractive import ExtractiveAnswerer
 from .answering.followup import contextualise
-from .answering.structured import StructuredAnswerer
+from .answering.structured import StructuredAnswerer, expand_acronyms
 from .answering.llm import LLMAnswerer
 from .config import Settings, load_settings
 from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
@@ -199,8 +199,9 @@ class Assistant:
             id: str | None = None, audience: Audience | None = None) -> Answer:
         query = contextualise(question.strip(), history)
         # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
-        hits = self.search(query, k=max(k or self.settings.k, 20), audience=audience)
         memory = self.memory(audience=audience)
+        hits = self.search(expand_acronyms(query, memory), k=max(k or self.settings.k, 20),
+                           audience=audience)
         answer = StructuredAnswerer(memory=memory).answer(query)
         if answer is not None:  # a complete list from the memory, each row cited
             answer.hits, answer.id = hits, id

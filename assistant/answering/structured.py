@@ -213,3 +213,19 @@ def _event_line(event: Event) -> str:
     place = event.place or ("online" if event.online else "")
     return f"{when} — {event.title}" + (f" ({place})" if place else "")
 
+
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*|[A-Z]{2,}[0-9]*")
+
+
+def expand_acronyms(query: str, memory: ProjectMemory) -> str:
+    """The query with the documents' expansion of each acronym it uses appended, so a question
+    saying "CRM" also finds passages that only say "critical raw materials" (and vice versa for
+    the dense side). Unknown acronyms and ones already spelled out are left alone."""
+    known: dict[str, str] = {}
+    for term in memory.terms:
+        known.setdefault(term.acronym, term.expansion)
+    q = fold(query)
+    extra = [f"{tok} {known[tok]}" for tok in dict.fromkeys(_TOKEN.findall(query))
+             if tok in known and fold(known[tok]) not in q]
+    return f"{query} ({'; '.join(extra)})" if extra else query
