@@ -26,7 +26,14 @@ CORPUS = {
     "confidential/self-assessment.txt": (
         "Title: Self-assessment\n\n"
         f"The self-assessment rates cooperation with the {SECRET} quarry consortium as weak. "
-        f"The {SECRET} quarry budget was cut by 40 percent in 2020.\n"
+        f"The {SECRET} quarry budget was cut by 40 percent in 2020.\n\n"
+        f"The {SECRET} Quarry Consortium (ZQC) met the partners twice.\n\n"
+        "Reporting period: January - June 2020\n\n"
+        "Past meetings\n\n"
+        "| Event | Date | Place |\n|---|---|---|\n"
+        f"| {SECRET} budget review | 12.3.2020 | Kemi, Finland |\n\n"
+        "Participating regions\n\n"
+        f"{SECRET}land (FI) FI1D9\n"
     ),
     "notes/board.txt": (
         "Title: Board notes\nVisibility: restricted users=UBOARD\n\n"
@@ -132,6 +139,8 @@ def test_access_change_takes_effect_on_next_ingest_without_re_embedding(assistan
 
 def test_memory_is_filtered_by_document_visibility(assistant: Assistant):
     everything = assistant.memory()
+    assert any(SECRET in e.title for e in everything.events)  # the fixture does reach the memory
+    assert any(t.acronym == "ZQC" for t in everything.terms)
     seen_by_public = assistant.memory(audience=PUBLIC_CHANNEL)
     for kind in everything.KINDS:
         for item in getattr(seen_by_public, kind):
@@ -187,3 +196,22 @@ def test_audience_rules():
     assert Audience.slack(channel="D5", user="U1").may_see(restricted)
     assert not Audience.slack(channel="D5", user="U2", channel_type="im").may_see(restricted)
     assert Audience.slack(channel="C2", user="U2").may_see(PUBLIC)
+
+
+def _draft_text(assistant: Assistant, section: str, audience) -> str:
+    from assistant.drafting import render_markdown
+
+    draft = assistant.draft(section, audience=audience)
+    return render_markdown(draft) + json.dumps(draft.to_json(), ensure_ascii=False, default=str)
+
+
+@pytest.mark.parametrize("section", ["past-events", "participating-regions", "results", "report"])
+def test_drafts_and_listings_hold_nothing_restricted_for_unallowed_audiences(
+        assistant: Assistant, section: str):
+    for audience in (PUBLIC_CHANNEL, DM_OTHER):
+        assert SECRET not in _draft_text(assistant, section, audience)
+        assert all(SECRET not in e.title for e in assistant.events(audience=audience))
+        assert not [t for t in assistant.memory(audience=audience).terms if t.acronym == "ZQC"]
+    if section == "past-events":
+        assert SECRET in _draft_text(assistant, section, STEERING)
+        assert any(SECRET in e.title for e in assistant.events(audience=DM_COORD))
