@@ -188,6 +188,26 @@ def _quality_rows(assistant, items: list[QAItem], windows: list[str],
     return rows
 
 
+def _slack_load_rows(assistant) -> list[Row]:
+    """The real bolt app over HTTP on 127.0.0.1 with the real assistant behind it: 20 simulated
+    users send 200 signed mentions and /remix commands; answered concurrently vs serialised."""
+    from .slack.loadtest import run_load
+
+    rows: list[Row] = []
+    reports = {n: run_load(assistant, users=20, requests=200, answer_concurrency=n)
+               for n in (4, 1)}
+    ours, serial = reports[4], reports[1]
+    for label, attr in (("Slack load: answer p50", "latency_p50_s"),
+                        ("Slack load: answer p95", "latency_p95_s")):
+        rows.append((label, f"{getattr(ours, attr):.2f} s", f"{getattr(serial, attr):.2f} s "
+                     "(serialised)", "20 users, 200 requests"))
+    rows.append(("Slack load: acked < 3 s / answered once",
+                  f"{ours.acked_in_time}/{ours.requests} / {ours.answered_once}/{ours.requests}",
+                  f"{serial.acked_in_time}/{serial.requests} / {serial.answered_once}/{serial.requests}",
+                  f"max ack {ours.ack_max_s:.2f} s"))
+    return rows
+
+
 def run_bench(*, settings: Settings, qa_file: Path | None, echo: Callable[[str], None]) -> None:
     items: list[QAItem] = load_qa(qa_file) if qa_file else [
         QAItem(str(i), q, [], True) for i, q in enumerate(DEFAULT_QUESTIONS)]
@@ -205,6 +225,7 @@ def run_bench(*, settings: Settings, qa_file: Path | None, echo: Callable[[str],
         rows.append(("index size", f"{_dir_size(index_dir) / 1e6:.1f} MB",
                      f"{naive_index.ntotal * naive_index.d * 4 / 1e6:.1f} MB vectors",
                      f"{report.chunks} chunks"))
+        rows += _slack_load_rows(assistant)
         if qa_file:
             rows += _quality_rows(assistant, items, windows, naive_hits)
     finally:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         None, validation_alias=_slack("SLACK_SIGNING_SECRET")
     )
     slack_api_url: str | None = Field(None, validation_alias=_slack("SLACK_API_URL"))
+    slack_answer_concurrency: int = Field(
+        4, ge=1, le=32, description="Questions the bot answers at once (the rest queue)."
+    )
     slack_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Slack user ids allowed to add documents (comma-separated in the env).",

@@ -24,7 +24,7 @@ from .embedding import Embedder, embedder_name, make_embedder, make_query_embedd
 from .errors import IndexMissingError, UploadRejected
 from .ingest.access_rules import AccessRules
 from .ingest.pipeline import IngestReport, Ingestor
-from .ingest.uploads import accept_upload
+from .ingest.uploads import AddedDocument, accept_upload, safe_name
 from .memory.models import Event, Period, ProjectMemory
 from .memory.query import dedupe_events, event_sort_key
 from .models import Answer, Hit, ProseWriter
@@ -122,8 +122,8 @@ class Assistant:
             if self._reader is None or version != self._version:
                 reader = self.store.open()
                 reader.check_embedder(self.embedder_name)
-                if self._reader is not None:
-                    self._reader.close()
+                # The old reader is not closed here: another thread may be mid-question on it.
+                # Dropping the reference lets it close when the last user is done.
                 self._reader, self._version = reader, version
             return self._reader
 
@@ -181,19 +181,25 @@ class Assistant:
         )
 
     def add_document(self, filename: str, data: bytes, *, added_by: str | None = None
-                     ) -> IngestReport:
+                     ) -> AddedDocument:
         """Store an uploaded document under the corpus and ingest the corpus (only the new file
         is read). Raises UploadRejected with a reason fit for the user."""
+        existing = self.settings.corpus_dir / self.settings.upload_dir / safe_name(filename)
+        status = "added"
+        if existing.is_file():
+            status = "unchanged" if existing.read_bytes() == data else "updated"
         target = accept_upload(filename, data, corpus_dir=self.settings.corpus_dir,
                                upload_dir=self.settings.upload_dir,
                                max_bytes=self.settings.upload_max_bytes)
         report = self.ingest([self.settings.corpus_dir], progress=False, log=lambda line: None)
         failure = next((reason for path, reason in report.failed
                         if Path(path).resolve() == target.resolve()), None)
-        if failure is not None:
+        record = self.reader().files().get(str(target.resolve()))
+        if failure is not None or record is None:
             target.unlink(missing_ok=True)
-            raise UploadRejected(f"{target.name}: {failure}")
-        return report
+            raise UploadRejected(f"{target.name}: {failure or 'could not be indexed'}")
+        return AddedDocument(name=target.name, doc_id=record.doc_id, chunks=record.n_chunks,
+                             status=status, added_by=added_by)
 
     def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
             id: str | None = None, audience: Audience | None = None) -> Answer:
@@ -202,7 +208,7 @@ class Assistant:
         memory = self.memory(audience=audience)
         hits = self.search(expand_acronyms(query, memory), k=max(k or self.settings.k, 20),
                            audience=audience)
-        answer = StructuredAnswerer(memory=memory).answer(query)
+        answer = StructuredAnswerer(memory=memory).answer(query, hits=hits)
         if answer is not None:  # a complete list from the memory, each row cited
             answer.hits, answer.id = hits, id
         else:

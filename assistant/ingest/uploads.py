@@ -11,11 +11,30 @@ import os
 import re
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..errors import LoadError, UploadRejected
 from .chunking import chunk_document
 from .loaders import SUPPORTED_SUFFIXES, load_document
+
+
+@dataclass(frozen=True, slots=True)
+class AddedDocument:
+    """The outcome of one accepted upload, for the person who sent it."""
+
+    name: str
+    doc_id: str
+    chunks: int
+    status: Literal["added", "updated", "unchanged"]
+    added_by: str | None = None
+
+    def summary(self) -> str:
+        if self.status == "unchanged":
+            return f"{self.name} is already in the project documents, unchanged."
+        verb = "Added" if self.status == "added" else "Updated"
+        return f"{verb} {self.name}: {self.chunks} chunks, searchable now."
 
 
 def safe_name(filename: str) -> str:

@@ -25,7 +25,12 @@ from slack_sdk.http_retry import (
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.feedback import FeedbackStore
-from assistant.slack.handlers import AskService, SlackHandlers, retry_and_duplicate_gate
+from assistant.slack.drafts import DraftingKit, load_kit
+from assistant.slack.handlers import (
+    AssistantService,
+    SlackHandlers,
+    retry_and_duplicate_gate,
+)
 from assistant.slack.threads import ThreadMemory, TTLSet
 
 log = logging.getLogger("assistant.slack")
@@ -62,7 +67,7 @@ def make_web_client(settings: Settings, *, timeout: int = 30) -> WebClient:
 
 def build_app(
     *,
-    service: AskService,
+    service: AssistantService,
     settings: Settings,
     feedback: FeedbackStore,
     client: WebClient | None = None,
@@ -72,8 +77,12 @@ def build_app(
     ignore_retries: bool = True,
     answer_concurrency: int = 1,
     dedupe_ttl: float = 3600.0,
+    drafting: DraftingKit | None = None,
 ) -> App:
     """A configured App. Calls ``auth.test`` once (bolt needs the bot's user id).
+
+    ``drafting`` defaults to ``assistant.drafting``, imported here at start-up rather than on
+    the first `/remix draft` (whose section list is sent within Slack's 3-second ack).
 
     Raises ConfigError when Slack rejects the token or cannot be reached.
     """
@@ -110,5 +119,8 @@ def build_app(
         retry_handlers=default_retry_handlers(),
         answer_concurrency=answer_concurrency,
         logger=logger or log,
+        drafting=drafting or load_kit(),
+        admins=frozenset(settings.slack_admins),
+        upload_max_bytes=settings.upload_max_bytes,
     ).register(app)
     return app

@@ -94,13 +94,14 @@ def _pieces(text: str, limit: int, measure: Callable[[str], int], level: int = 0
     return [q for part in parts for q in _pieces(part, limit, measure, level + 1)]
 
 
-def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+def split_text(text: str, limit: int = SECTION_LIMIT, *, escaped: bool = False) -> list[str]:
     """Split raw answer text into chunks whose *escaped* length is <= ``limit``.
 
     Pieces are packed greedily, so a 3500-char answer becomes two sections, not twenty.
     Leading/trailing whitespace of each chunk is stripped (Slack would drop it anyway).
+    ``escaped=True`` for text that is already mrkdwn (measured as is).
     """
-    measure = lambda s: len(escape(s))  # noqa: E731 - escaping is per character, so it adds up
+    measure: Callable[[str], int] = len if escaped else (lambda s: len(escape(s)))
     chunks: list[str] = []
     cur = ""
     for piece in _pieces(text, limit, measure):
@@ -270,7 +271,10 @@ def help_message(usage_lines: Sequence[str]) -> Message:
     body = (
         f"{KNOWLEDGE}\n\n*Usage*\n{usage}\n"
         "• Mention me in a channel (`@Remix Assistant question`) or send me a direct message; "
-        "I answer in the thread, and follow-ups in that thread need no mention.\n\n"
+        "I answer in the thread, and follow-ups in that thread need no mention.\n"
+        "• Answers, events and drafts use only the documents everyone in the conversation may "
+        "see (in a DM: the documents you may see).\n"
+        "• Admins add a document by sending it to me as a file in a DM.\n\n"
         f"*Examples*\n{examples}"
     )
     text = "Remix Assistant help: " + "; ".join(usage_lines)
@@ -292,8 +296,14 @@ def home_view() -> dict[str, Any]:
                 "• Mention me in a channel: `@Remix Assistant your question`. I reply in the "
                 "thread; ask follow-ups there without mentioning me again.\n"
                 "• Use `/remix your question` for a private answer you can share to the channel.\n"
+                "• `/remix events 2020-01 2020-06` lists events with dates, places and sources.\n"
+                "• `/remix draft past-events 2020-01..2020-06` drafts a report section in a "
+                "thread, with a Word file (`/remix draft list` shows the sections).\n"
+                "• Admins: send me a document in this DM to add it to the project documents.\n"
                 "• `/remix help` shows all commands.\n"
-                "• Rate answers with 👍 / 👎 — the team uses your feedback to improve me."
+                "• Rate answers with 👍 / 👎 — the team uses your feedback to improve me.\n"
+                "• I use only the documents everyone in the conversation may see, so the same "
+                "question can get different answers in different places."
             ),
             section(f"*Try asking*\n{examples}"),
         ],

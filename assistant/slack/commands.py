@@ -47,7 +47,8 @@ def slack_command(http_mode: bool, host: str, port: int, index_dir: Path | None)
         service = Assistant.from_settings(settings)
         if service.ensure_index() is not None:  # first start: build from the corpus dir
             click.echo("index built from the corpus", err=True)
-        app = build_app(service=service, settings=settings, feedback=FeedbackStore.open(settings.data_dir))
+        app = build_app(service=service, settings=settings, feedback=FeedbackStore.open(settings.data_dir),
+                        answer_concurrency=settings.slack_answer_concurrency)
         runner.serve(app, launch, host=host, port=port)
     except AssistantError as e:
         raise click.ClickException(str(e)) from None

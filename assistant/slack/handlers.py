@@ -1,4 +1,5 @@
-"""Slack listeners: mentions, DMs, thread follow-ups, `/remix`, feedback/share buttons, App Home.
+"""Slack listeners: mentions, DMs, thread follow-ups, `/remix`, feedback/share buttons, App Home,
+document uploads by admins.
 
 Every listener is split bolt's "lazy" way: a trivial ``ack`` that bolt runs before it answers
 Slack's HTTP request (so Slack always gets its 200 within milliseconds, never after the 3 s
@@ -8,6 +9,13 @@ threads) happens in listener *matchers*, i.e. before the ack, so ignored events 
 
 No retrieval or answering logic lives here: questions go to ``AskService.ask``; this module
 only decides *whether* and *where* to answer and how to deliver it.
+
+Access: every call into the service carries the ``Audience`` of the place where its result
+becomes visible (``assistant.slack.audience``). Sharing a private `/remix` answer into the
+channel re-asks the question with the channel's audience and refuses to share unless every
+document the private answer cites is one the channel's own answer could use (see
+``share_answer``): posting something else in the user's name would surprise them, and posting
+the private answer unchecked could leak.
 """
 
 from __future__ import annotations
@@ -18,16 +26,21 @@ import secrets
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from slack_bolt import App, BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from assistant.access import Audience
+from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.models import Answer, Citation
-from assistant.slack import blocks
+from assistant.slack import agenda, audience, blocks, drafts, uploads
 from assistant.slack.blocks import Message, escape, render_answer, simple
+from assistant.slack.drafts import DraftingKit
 from assistant.slack.slash import Invocation, SlashRouter, Subcommand
 from assistant.slack.threads import (
     ThreadMemory,
@@ -42,8 +55,20 @@ WORKING_REACTION = "hourglass_flowing_sand"
 _ANSWERABLE_SUBTYPES = (None, "thread_broadcast", "file_share")
 
 
+SHARE_CHECK_K = 20  # retrieve as deep as the answerer does, so the re-check sees every source
+NOT_SHARED_TEXT = (
+    "I did not share this answer: it uses documents that not everyone in this conversation may "
+    "see. Mention me here to get the answer this channel can see."
+)
+SHARE_CHECK_FAILED_TEXT = "Sorry, I could not check who may see this answer, so I did not share it."
+
+
 class AskService(Protocol):
-    """The only thing the Slack layer needs from the assistant (real ``Assistant`` or a fake)."""
+    """What the Slack layer needs from the assistant (real ``Assistant`` or a fake).
+
+    ``ask`` is all a question needs; ``events``, ``draft`` and ``add_document`` back
+    `/remix events`, `/remix draft` and uploads (a service without them answers questions only).
+    """
 
     def ask(
         self,
@@ -52,7 +77,17 @@ class AskService(Protocol):
         history: Sequence[str] = (),
         k: int | None = None,
         id: str | None = None,
+        audience: Audience | None = None,
     ) -> Answer: ...
+
+
+class AssistantService(AskService, Protocol):
+    def events(self, *, start: date | None = None, end: date | None = None,
+               audience: Audience | None = None) -> list[Any]: ...
+
+    def draft(self, section: str, *, period: Any = None, audience: Audience | None = None) -> Any: ...
+
+    def add_document(self, filename: str, data: bytes, *, added_by: str | None = None) -> Any: ...
 
 
 # --------------------------------------------------------------------------- payload helpers
@@ -138,7 +173,7 @@ def _ack(ack: Any) -> None:
 class SlackHandlers:
     """All listeners, sharing the service, the feedback store and the bounded state."""
 
-    service: AskService
+    service: AssistantService
     feedback: FeedbackStore
     memory: ThreadMemory = field(default_factory=ThreadMemory)
     claims: TTLSet = field(default_factory=lambda: TTLSet(ttl=3600))
@@ -146,11 +181,16 @@ class SlackHandlers:
     answer_concurrency: int = 1
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("assistant.slack"))
     router: SlashRouter = field(default_factory=SlashRouter)
+    drafting: DraftingKit | None = None
+    admins: frozenset[str] = frozenset()
+    upload_max_bytes: int = 20 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # The service may build its index on first use and is not promised to be thread-safe;
         # answers are therefore serialised by default (acks never wait on this).
         self._answer_slots = threading.BoundedSemaphore(max(1, self.answer_concurrency))
+        self.intake = uploads.Intake(service=self.service, admins=frozenset(self.admins),
+                                     max_bytes=self.upload_max_bytes, logger=self.logger)
         self.router.add(
             Subcommand(
                 name="help",
@@ -169,11 +209,33 @@ class SlackHandlers:
                 working_text=blocks.WORKING_TEXT,
             )
         )
+        cmd = self.router.command
+        self.router.add(Subcommand(
+            name="events", usage=f"{cmd} events [FROM] [TO]",
+            summary="events with dates, places and sources (dates like 2020-02-12 or 2020-02)",
+            run=self._slash_events, quick=self._events_usage_error,
+            working_text="Looking up the events…",
+        ))
+        self.router.add(Subcommand(
+            name="draft", usage=f"{cmd} draft SECTION [PERIOD]",
+            summary="draft a report section in a thread here, with a .docx "
+                    f"(`{cmd} draft list` shows the sections; PERIOD like 2020-01..2020-06)",
+            run=self._slash_draft, quick=self._draft_quick,
+            working_text="Drafting… I will post it in a thread in this conversation.",
+        ))
+        self.router.add(Subcommand(
+            name="add", usage=f"{cmd} add [FILE_ID | PERMALINK]",
+            summary="admins: how to add a document, or add a file already shared in Slack",
+            run=self._slash_add, quick=self._add_quick,
+            working_text="Adding the document…",
+        ))
 
     def register(self, app: App) -> None:
         app.event("app_mention", matchers=[self._mention_matcher])(
             ack=_ack, lazy=[self.answer_mention]
         )
+        # before the generic message listener: bolt runs the first listener that matches
+        app.event("message", matchers=[self._upload_matcher])(ack=_ack, lazy=[self.add_uploads])
         app.event("message", matchers=[self._message_matcher])(
             ack=_ack, lazy=[self.answer_message]
         )
@@ -191,7 +253,13 @@ class SlackHandlers:
 
     @staticmethod
     def _mention_matcher(event: dict[str, Any], context: Any) -> bool:
+        if _is_dm_file(event):  # a file sent to the bot in a DM is an upload, not a question
+            return False
         return is_human(event, context.bot_user_id) and event.get("subtype") in _ANSWERABLE_SUBTYPES
+
+    @staticmethod
+    def _upload_matcher(event: dict[str, Any], context: Any) -> bool:
+        return is_human(event, context.bot_user_id) and _is_dm_file(event)
 
     @staticmethod
     def _message_matcher(event: dict[str, Any], context: Any) -> bool:
@@ -244,6 +312,7 @@ class SlackHandlers:
                 question=question,
                 history=history,
                 user=event.get("user"),
+                audience=audience.for_event(event),  # the thread is visible to the channel
             )
         except Exception:
             self.logger.exception("Slack event handling failed: %s", _describe(event))
@@ -277,13 +346,14 @@ class SlackHandlers:
         question: str,
         history: Sequence[str],
         user: str | None,
+        audience: Audience,
     ) -> None:
         self._react(client, "reactions_add", channel, ts)
         placeholder = self._post(client, channel, thread_ts, simple(blocks.WORKING_TEXT))
         try:
             try:
                 key, answer = self._ask(
-                    question, history, channel=channel, thread_ts=thread_ts, user=user
+                    question, history, audience, channel=channel, thread_ts=thread_ts, user=user
                 )
                 message = render_answer(answer, key=key)
             except Exception:
@@ -295,11 +365,11 @@ class SlackHandlers:
             self._react(client, "reactions_remove", channel, ts)
 
     def _ask(
-        self, question: str, history: Sequence[str], **meta: Any
+        self, question: str, history: Sequence[str], audience: Audience, **meta: Any
     ) -> tuple[str | None, Answer]:
         key = new_key()
         with self._answer_slots:
-            answer = self.service.ask(question, history=list(history), id=key)
+            answer = self.service.ask(question, history=list(history), id=key, audience=audience)
         try:
             self.feedback.save_answer(key, answer_payload(answer, **meta))
         except Exception:  # the answer is still worth posting, just without feedback buttons
@@ -309,7 +379,7 @@ class SlackHandlers:
 
     # ------------------------------------------------------------------ Web API helpers
 
-    def _post(self, client: Any, channel: str, thread_ts: str, message: Message) -> str | None:
+    def _post(self, client: Any, channel: str, thread_ts: str | None, message: Message) -> str | None:
         try:
             resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.as_kwargs())
             return str(resp["ts"])
@@ -318,7 +388,8 @@ class SlackHandlers:
             return None
 
     def _deliver(
-        self, client: Any, channel: str, thread_ts: str, placeholder: str | None, message: Message
+        self, client: Any, channel: str, thread_ts: str | None, placeholder: str | None,
+        message: Message,
     ) -> bool:
         """Replace the placeholder with ``message`` (or post it if there is none)."""
         try:
@@ -355,41 +426,155 @@ class SlackHandlers:
 
     def ack_command(self, ack: Any, command: dict[str, Any]) -> None:
         sub, args = self.router.route(command.get("text", ""))
-        if sub.instant:
-            try:
-                msg = sub.run(self._invocation(command, args))
-            except Exception:
-                self.logger.exception("%s %s failed", self.router.command, sub.name)
-                msg = simple(blocks.APOLOGY_TEXT)
+        try:
+            msg = sub.immediate(self._invocation(command, args))
+        except Exception:
+            self.logger.exception("%s %s failed", self.router.command, sub.name)
+            msg = simple(blocks.APOLOGY_TEXT)
+        if msg is not None:
             ack(response_type="ephemeral", **msg.as_kwargs())
         else:
             ack(response_type="ephemeral", text=sub.working_text)
 
-    def run_command(self, command: dict[str, Any]) -> None:
+    def run_command(self, command: dict[str, Any], client: Any = None) -> None:
         sub, args = self.router.route(command.get("text", ""))
-        if sub.instant:
-            return
+        inv = self._invocation(command, args, client)
         try:
-            msg = sub.run(self._invocation(command, args))
+            if sub.immediate(inv) is not None:
+                return  # answered in the ack
+            msg = sub.run(inv)
+        except AssistantError as e:  # the user can act on it (unknown section, bad period, ...)
+            msg = simple(str(e))
         except Exception:
             self.logger.exception("%s %s failed", self.router.command, sub.name)
             msg = simple(blocks.APOLOGY_TEXT)
-        self._respond(command.get("response_url"), {"response_type": "ephemeral", **msg.as_kwargs()})
+        if msg is not None:
+            self._respond(command.get("response_url"), {"response_type": "ephemeral", **msg.as_kwargs()})
 
     @staticmethod
-    def _invocation(command: Mapping[str, Any], args: str) -> Invocation:
+    def _invocation(command: Mapping[str, Any], args: str, client: Any = None) -> Invocation:
         return Invocation(
             args=args,
             user_id=command.get("user_id", ""),
             channel_id=command.get("channel_id", ""),
             response_url=command.get("response_url"),
+            channel_name=command.get("channel_name", ""),
+            client=client,
         )
 
     def _slash_ask(self, inv: Invocation) -> Message:
         if not inv.args:
             return blocks.help_message(self.router.usage_lines())
-        key, answer = self._ask(inv.args, (), channel=inv.channel_id, user=inv.user_id, via="slash")
+        key, answer = self._ask(inv.args, (), inv.audience, channel=inv.channel_id, user=inv.user_id,
+                                via="slash", dm=inv.in_dm)
         return render_answer(answer, key=key, share=key is not None, header=f"*Q:* {escape(inv.args)}")
+
+    # ------------------------------------------------------------------ /remix events
+
+    @staticmethod
+    def _events_usage_error(inv: Invocation) -> Message | None:
+        try:
+            agenda.parse_range(inv.args)
+        except ValueError as e:
+            return simple(str(e))
+        return None
+
+    def _slash_events(self, inv: Invocation) -> Message:
+        start, end = agenda.parse_range(inv.args)
+        with self._answer_slots:
+            events = self.service.events(start=start, end=end, audience=inv.audience)
+        return agenda.events_message(events, start, end)
+
+    # ------------------------------------------------------------------ /remix draft
+
+    def _draft_quick(self, inv: Invocation) -> Message | None:
+        """Lists, usage errors and "not available" straight from the ack; None = draft it."""
+        try:
+            request = drafts.parse_args(inv.args)
+        except ValueError as e:
+            return simple(str(e))
+        if request is None or self.drafting is None:
+            return drafts.sections_message(self.drafting, self.router.command)
+        return None
+
+    def _slash_draft(self, inv: Invocation) -> Message:
+        kit, request = self.drafting, drafts.parse_args(inv.args)
+        assert kit is not None and request is not None  # _draft_quick answered otherwise
+        with self._answer_slots:  # built only from what the conversation may see
+            draft = self.service.draft(request.section, period=request.period, audience=inv.audience)
+        title = drafts.section_title(kit, request.section)
+        thread = self._draft_parent(inv, f"Draft: {title} ({request.label()})")
+        if thread is None:
+            return simple("I cannot post in this channel: invite me with `/invite @Remix Assistant`, "
+                          "or run the command in a direct message with me.")
+        channel, parent_ts = thread
+        for message in drafts.draft_messages(kit.render_markdown(draft)):
+            inv.client.chat_postMessage(channel=channel, thread_ts=parent_ts, **message.as_kwargs())
+        try:
+            inv.client.files_upload_v2(
+                channel=channel, thread_ts=parent_ts, file=kit.render_docx(draft),
+                filename=drafts.docx_filename(request), title=f"Draft: {title} ({request.label()})",
+            )
+        except Exception:
+            self.logger.exception("Attaching the .docx of %s failed", request.section)
+            self._post(inv.client, channel, parent_ts, simple("Sorry, I could not attach the .docx."))
+        return simple(f"Posted the draft of *{title}* ({request.label()}) in a thread here.")
+
+    def _draft_parent(self, inv: Invocation, text: str) -> tuple[str, str] | None:
+        """Post the thread's parent message: (channel, ts), or None when the bot may not post.
+
+        In a DM between people the bot cannot post; its own DM with the user (channel=user id)
+        has the same audience (the user), so the draft goes there instead.
+        """
+        message = simple(text)
+        targets = [inv.channel_id] + ([inv.user_id] if inv.in_dm and inv.user_id else [])
+        for target in targets:
+            try:
+                resp = inv.client.chat_postMessage(channel=target, **message.as_kwargs())
+                return str(resp.get("channel") or target), str(resp["ts"])
+            except SlackApiError as e:
+                self.logger.info("Cannot post the draft in %s: %s", target, e.response.get("error"))
+        return None
+
+    # ------------------------------------------------------------------ uploads
+
+    def _add_quick(self, inv: Invocation) -> Message | None:
+        if not self.intake.is_admin(inv.user_id):
+            return simple(uploads.NOT_ADMIN)
+        if not inv.args:
+            return simple(uploads.HOW_TO_ADD.format(limit=uploads.megabytes(self.upload_max_bytes)))
+        if uploads.file_id_from_arg(inv.args) is None:
+            return simple(f"`{escape(inv.args)}` is neither a Slack file id (F…) nor a file "
+                          f"permalink. " + uploads.HOW_TO_ADD.format(
+                              limit=uploads.megabytes(self.upload_max_bytes)))
+        return None
+
+    def _slash_add(self, inv: Invocation) -> Message:
+        file_id = uploads.file_id_from_arg(inv.args)
+        assert file_id is not None  # _add_quick answered otherwise
+        return simple(self.intake.add(inv.client, {"id": file_id}, user=inv.user_id))
+
+    def add_uploads(self, event: dict[str, Any], client: Any) -> None:
+        """Files sent to the bot in a DM: admins' files are added, anyone else is refused."""
+        try:
+            channel, user = event["channel"], event.get("user", "")
+            if not self.claims.add((channel, event["ts"])):
+                return
+            thread_ts = event.get("thread_ts")
+            if not self.intake.is_admin(user):  # refused without downloading anything
+                self._post(client, channel, thread_ts, simple(uploads.NOT_ADMIN))
+                return
+            for file in event.get("files") or []:
+                name = str(file.get("name") or file.get("id") or "the file")
+                placeholder = self._post(client, channel, thread_ts, simple(f"Reading {name}…"))
+                try:
+                    outcome = self.intake.add(client, file, user=user)
+                except Exception:
+                    self.logger.exception("Adding an uploaded file failed")
+                    outcome = f"Sorry, something went wrong while adding {name}."
+                self._deliver(client, channel, thread_ts, placeholder, simple(outcome))
+        except Exception:
+            self.logger.exception("Upload handling failed: %s", _describe(event))
 
     # ------------------------------------------------------------------ buttons
 
@@ -454,8 +639,18 @@ class SlackHandlers:
                                     **simple("Sorry, I no longer have that answer.").as_kwargs()})
                 return
             user = (body.get("user") or {}).get("id", "")
+            answer = answer_from_payload(payload)
+            try:
+                refusal = None if self._visible_to(answer, audience.for_action(body)) else NOT_SHARED_TEXT
+            except Exception:  # cannot check: do not share (fail closed)
+                self.logger.exception("Share check failed for %s", key)
+                refusal = SHARE_CHECK_FAILED_TEXT
+            if refusal:
+                self._respond(url, {"response_type": "ephemeral", "replace_original": False,
+                                    **simple(refusal).as_kwargs()})
+                return
             msg = render_answer(
-                answer_from_payload(payload),
+                answer,
                 key=key,
                 header=f"<@{user}> asked: {escape(payload['question'])}",
             )
@@ -463,6 +658,21 @@ class SlackHandlers:
                 self._respond(url, {"delete_original": True})
         except Exception:
             self.logger.exception("Sharing answer failed")
+
+    def _visible_to(self, answer: Answer, target: Audience) -> bool:
+        """Re-ask with the target's audience: may every document ``answer`` cites be used there?
+
+        The service filters retrieval by audience, so a document the target may not see can be
+        neither cited nor retrieved in its answer. A cited document missing there means "not
+        visible" (or not found again): either way the private answer is not shared.
+        """
+        cited = {c.doc_id for c in answer.citations}
+        if not cited:
+            return True
+        with self._answer_slots:
+            check = self.service.ask(answer.question, k=SHARE_CHECK_K, audience=target)
+        visible = {c.doc_id for c in check.citations} | {h.chunk.doc_id for h in check.hits}
+        return cited <= visible
 
     # ------------------------------------------------------------------ App Home
 
@@ -473,6 +683,11 @@ class SlackHandlers:
             client.views_publish(user_id=event["user"], view=blocks.home_view())
         except Exception:
             self.logger.exception("views.publish failed for %s", event.get("user"))
+
+
+def _is_dm_file(event: Mapping[str, Any]) -> bool:
+    in_dm = event.get("channel_type") == "im" or str(event.get("channel", "")).startswith("D")
+    return in_dm and bool(event.get("files")) and event.get("subtype") in (None, "file_share")
 
 
 def _describe(event: Mapping[str, Any]) -> str:

@@ -2,15 +2,20 @@
 
 A subcommand is either *instant* (its reply is the ack body itself — must be fast, e.g. help)
 or *deferred* (ack right away with ``working_text``, run after the ack and deliver the reply to
-the command's ``response_url``). Text whose first word is no registered name goes to the
-default subcommand ("ask"), so `/remix When did REMIX start?` just works.
+the command's ``response_url``). A deferred subcommand may also have a ``quick`` check that
+answers from the ack when no slow work is needed (usage errors, lists, refusals), so a typo
+costs no worker and no "Working on it…" that never resolves. Text whose first word is no
+registered name goes to the default subcommand ("ask"), so `/remix When did REMIX start?` just
+works.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from assistant.access import Audience
 from assistant.slack.blocks import Message
 
 
@@ -22,6 +27,18 @@ class Invocation:
     user_id: str
     channel_id: str
     response_url: str | None = None
+    channel_name: str = ""
+    client: Any = field(default=None, compare=False, repr=False)  # the Web API client, for posting
+
+    @property
+    def in_dm(self) -> bool:
+        return self.channel_name == "directmessage" or self.channel_id.startswith("D")
+
+    @property
+    def audience(self) -> Audience:
+        """Who can read what this command posts: the channel, or the user in a DM."""
+        return Audience.slack(channel=self.channel_id, user=self.user_id,
+                              channel_type="im" if self.in_dm else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +46,18 @@ class Subcommand:
     name: str
     usage: str  # e.g. "/remix draft SECTION"
     summary: str
-    run: Callable[[Invocation], Message]
+    # The (deferred) work. Returns the ephemeral reply, or None when it delivered by itself.
+    run: Callable[[Invocation], Message | None]
     instant: bool = False
     working_text: str = "Working on it…"
+    # Answer in the ack when possible; None means "defer to ``run``". Must be fast.
+    quick: Callable[[Invocation], Message | None] | None = None
+
+    def immediate(self, inv: Invocation) -> Message | None:
+        """The ack body when this call needs no deferred work, else None."""
+        if self.instant:
+            return self.run(inv)
+        return self.quick(inv) if self.quick else None
 
 
 class SlashRouter:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -16,14 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fakeslack import BOT_USER_ID, FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
+from assistant.access import PUBLIC, Audience, Visibility
 from assistant.config import Settings
+from assistant.errors import AssistantError, UploadRejected
 from assistant.feedback import FeedbackStore
-from assistant.models import NOT_FOUND, Answer, Citation
+from assistant.ingest.uploads import AddedDocument
+from assistant.memory.models import DateSpan, Event, Period, SourceRef
+from assistant.models import NOT_FOUND, Answer, Chunk, Citation, Hit
 from assistant.slack.app import build_app
 from assistant.slack.runner import EVENTS_PATH, make_http_server
-from fakeslack import BOT_USER_ID, FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -38,7 +44,13 @@ CORPUS: tuple[tuple[str, str, str | None, int | None, str, str], ...] = (
     ("s3-mining-partnership-monitoring-report-2020-h1.txt", "S3 Mining partnership monitoring report",
      None, 3, "Leadership",
      "The Mining industry partnership is led by North Karelia and Lapland."),
+    (RESTRICTED_DOC := "kristallberg-board-minutes.txt", "Kristallberg board minutes", None, 2, "Budget",
+     "The confidential budget reserve of the partnership is held by the Kristallberg fund."),
 )
+# The restricted document: its marker must never reach a channel or DM that may not see it.
+RESTRICTED = "Kristallberg"
+ALLOWED_CHANNEL, ALLOWED_USER = "C_BOARD", "U_BOSS"
+VISIBILITY = {RESTRICTED_DOC: Visibility(frozenset({ALLOWED_CHANNEL}), frozenset({ALLOWED_USER}), True)}
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = {"the", "of", "a", "in", "and", "is", "was", "what", "when", "did", "how", "which", "that",
@@ -49,33 +61,156 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
+def visible(doc_id: str, audience: Audience | None) -> bool:
+    """Like the real service: no audience means no restricted documents (fail closed)."""
+    return (audience or Audience()).may_see(VISIBILITY.get(doc_id, PUBLIC))
+
+
+def _src(d: tuple[Any, ...]) -> SourceRef:
+    return SourceRef(chunk_id=f"{d[0]}#0", doc_id=d[0], title=d[1], quote=d[5], page=d[3],
+                     section=d[4], url=d[2])
+
+
+EVENTS: tuple[Event, ...] = (
+    Event("REMIX kick-off meeting", _src(CORPUS[0]),
+          DateSpan("5-6 April 2017", Period.parse("2017-04-05..2017-04-06").start,
+                   Period.parse("2017-04-05..2017-04-06").end, "day"), place="Kemi, Finland",
+          status="past"),
+    Event("Kristallberg site visit", _src(CORPUS[3]),
+          DateSpan("March 2020", Period.parse("2020-03..2020-03").start,
+                   Period.parse("2020-03..2020-03").end, "month"), place="Kristallberg mine",
+          status="past"),
+    Event("Partnership webinar", _src(CORPUS[2]),
+          DateSpan("May 2020", Period.parse("2020-05..2020-05").start,
+                   Period.parse("2020-05..2020-05").end, "month"), online=True, status="planned"),
+)
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    title: str
+    description: str
+
+
+@dataclass
+class FakeDraft:
+    section: str
+    period: Period | None
+    events: list[Event]
+    facts: list[str]
+
+
+class FakeDrafting:
+    """Stands in for ``assistant.drafting`` (being written): SECTIONS, Markdown and .docx."""
+
+    SECTIONS = {
+        "past-events": SectionSpec("Past events", "events held in the period, with dates and places"),
+        "long-report": SectionSpec("Long report", "a very long section (tests splitting)"),
+    }
+
+    @staticmethod
+    def render_markdown(draft: FakeDraft) -> str:
+        lines = [f"# {FakeDrafting.SECTIONS[draft.section].title}", "",
+                 "During the period the partners met **several times** [1].", ""]
+        lines += ["| Event | Date | Place |", "|---|---|---|"]
+        lines += [f"| {e.title} | {e.date.text if e.date else '?'} | {e.place or 'online'} |"
+                  for e in draft.events]
+        lines += [""] + [f"{fact} [{i + 1}]" for i, fact in enumerate(draft.facts)]
+        if draft.section == "long-report":
+            lines += [f"\n## Part {p}\n\n" + " ".join(f"Sentence {s} of part {p} about mining." for s in range(60))
+                      for p in range(40)]
+        return "\n".join(lines)
+
+    @staticmethod
+    def render_docx(draft: FakeDraft) -> bytes:
+        import docx
+
+        doc = docx.Document()
+        doc.add_heading(FakeDrafting.SECTIONS[draft.section].title, level=1)
+        for e in draft.events:
+            doc.add_paragraph(f"{e.title} — {e.date.text if e.date else '?'}")
+        for fact in draft.facts:
+            doc.add_paragraph(fact)
+        out = io.BytesIO()
+        doc.save(out)
+        return out.getvalue()
+
+
+class UnknownSection(AssistantError):
+    pass
+
+
 @dataclass
 class FakeService:
-    """Canned answers from CORPUS by word overlap; special questions trigger edge cases."""
+    """Canned answers from CORPUS by word overlap; special questions trigger edge cases.
+
+    It hides the restricted document from audiences that may not see it, like the real one.
+    """
 
     calls: list[dict[str, Any]] = field(default_factory=list)
+    audiences: list[tuple[str, Audience | None]] = field(default_factory=list)  # (method, audience)
+    documents: list[dict[str, Any]] = field(default_factory=list)  # add_document calls
+    delay: tuple[float, float] | None = None  # sleep this many seconds (min, max) per ask
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
-            id: str | None = None) -> Answer:
+    def _seen(self, method: str, audience: Audience | None) -> None:
         with self.lock:
-            self.calls.append({"question": question, "history": list(history), "id": id})
+            self.audiences.append((method, audience))
+
+    def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
+            id: str | None = None, audience: Audience | None = None) -> Answer:
+        with self.lock:
+            self.calls.append({"question": question, "history": list(history), "id": id,
+                               "audience": audience})
+        self._seen("ask", audience)
+        if self.delay:
+            time.sleep(random.uniform(*self.delay))
         if "boom" in question.lower():
             raise RuntimeError("index exploded")
         if "long answer" in question.lower():
             return long_answer(question)
+        if question.startswith("echo "):  # load test: the answer names its question
+            return Answer(question=question, text=f"answer to {question[5:]}", answered=True, id=id)
         words, earlier = _words(question), _words(" ".join(history))
         # the question decides; earlier questions of the thread only break ties
-        scored = sorted(CORPUS, key=lambda d: (-len(words & _words(d[5] + " " + d[1])),
-                                               -len(earlier & _words(d[5] + " " + d[1]))))
+        docs = [d for d in CORPUS if visible(d[0], audience)]
+        scored = sorted(docs, key=lambda d: (-len(words & _words(d[5] + " " + d[1])),
+                                             -len(earlier & _words(d[5] + " " + d[1]))))
         best = scored[0]
         cite = lambda n, d: Citation(n=n, doc_id=d[0], title=d[1], url=d[2], page=d[3],  # noqa: E731
                                      section=d[4], quote=d[5])
+        hits = [Hit(Chunk(chunk_id=f"{d[0]}#0", doc_id=d[0], title=d[1], text=d[5]), 1.0 / (i + 1))
+                for i, d in enumerate(scored[: k or 5])]
         if not words & _words(best[5]):
             return Answer(question=question, text=NOT_FOUND, answered=False,
-                          citations=[cite(i + 1, d) for i, d in enumerate(scored[:2])], id=id)
+                          citations=[cite(i + 1, d) for i, d in enumerate(scored[:2])], id=id, hits=hits)
         return Answer(question=question, text=f"{best[5]} [1]", answered=True,
-                      citations=[cite(1, best)], id=id, confidence=0.9)
+                      citations=[cite(1, best)], id=id, confidence=0.9, hits=hits)
+
+    def events(self, *, start: Any = None, end: Any = None, audience: Audience | None = None) -> list[Event]:
+        self._seen("events", audience)
+        return [e for e in EVENTS if visible(e.source.doc_id, audience)
+                and (start is None and end is None or (e.date and e.date.overlaps(start, end)))]
+
+    def draft(self, section: str, *, period: Period | None = None,
+              audience: Audience | None = None) -> FakeDraft:
+        self._seen("draft", audience)
+        if section not in FakeDrafting.SECTIONS:
+            raise UnknownSection(f"Unknown section '{section}'; valid sections: "
+                                 + ", ".join(FakeDrafting.SECTIONS))
+        events = self.events(start=period.start if period else None, end=period.end if period else None,
+                             audience=audience)
+        facts = [d[5] for d in CORPUS if visible(d[0], audience)]
+        return FakeDraft(section, period, events, facts)
+
+    def add_document(self, filename: str, data: bytes, *, added_by: str | None = None
+                     ) -> AddedDocument:
+        with self.lock:
+            self.documents.append({"filename": filename, "data": data, "added_by": added_by})
+        if not filename.endswith((".txt", ".pdf", ".docx", ".md", ".html")):
+            raise UploadRejected(f"'{filename}' is not a supported type; send PDF, DOCX, TXT, MD or HTML")
+        return AddedDocument(name=filename, doc_id=f"uploads/{filename}", chunks=3, status="added",
+                             added_by=added_by)
 
 
 def long_answer(question: str) -> Answer:
@@ -159,8 +294,12 @@ class Bot:
         }
         return self.post(json.dumps(envelope), content_type="application/json", **kw)
 
-    def command(self, text: str, *, response: str = "cmd", **kw: Any) -> Reply:
-        form = {"token": "legacy", "team_id": "T1", "channel_id": "C1", "user_id": "U1",
+    def command(self, text: str, *, response: str = "cmd", channel: str = "C1", user: str = "U1",
+                channel_name: str | None = None, **kw: Any) -> Reply:
+        if channel_name is None:
+            channel_name = "directmessage" if channel.startswith("D") else "general"
+        form = {"token": "legacy", "team_id": "T1", "channel_id": channel, "user_id": user,
+                "channel_name": channel_name,
                 "user_name": "ana", "command": "/remix", "text": text, "trigger_id": "1.2.3",
                 "response_url": self.slack.response_url(response)}
         return self.post(urllib.parse.urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
@@ -215,11 +354,13 @@ def make_settings(tmp_path: Path, slack: FakeSlack, **kw: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-def start_bot(tmp_path: Path, slack: FakeSlack, service: Any) -> Iterator[Bot]:
-    settings = make_settings(tmp_path, slack)
-    feedback = FeedbackStore.open(settings.data_dir)
+def start_bot(tmp_path: Path, slack: FakeSlack, service: Any, *, drafting: Any = None,
+              **settings: Any) -> Iterator[Bot]:
+    config = make_settings(tmp_path, slack, **settings)
+    feedback = FeedbackStore.open(config.data_dir)
     executor = TrackingExecutor()
-    app = build_app(service=service, settings=settings, feedback=feedback, executor=executor)
+    app = build_app(service=service, settings=config, feedback=feedback, executor=executor,
+                    drafting=drafting or FakeDrafting())
     server = make_http_server(app, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

@@ -11,6 +11,7 @@ from typing import Any
 from fakeslack import BOT_ID, BOT_USER_ID
 from slackkit import Bot, all_text, long_answer, mention, message
 
+from assistant.access import Audience
 from assistant.slack import blocks
 
 
@@ -50,7 +51,8 @@ def test_mention_is_answered_in_thread_with_fact_and_source(bot: Bot) -> None:
     assert bot.slack.of("reactions.remove")[0]["name"] == "hourglass_flowing_sand"
     assert bot.service.calls == [
         {"question": "When did Phase 1 of the REMIX project end?", "history": [],
-         "id": button_value(update, blocks.ACTION_HELPFUL)}
+         "id": button_value(update, blocks.ACTION_HELPFUL),
+         "audience": Audience(channel="C1", user="U1", is_dm=False)}
     ]
 
 
