@@ -36,6 +36,8 @@ def slack_command(http_mode: bool, host: str, port: int, index_dir: Path | None)
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for chatty in ("faiss", "faiss.loader", "bm25s"):  # library start-up noise, not bot events
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         settings = load_settings(index_dir=index_dir)
         launch = runner.resolve_launch(settings, http=http_mode)  # fail fast, before the index
