@@ -103,8 +103,10 @@ class Assistant:
         return ingestor.run(list(paths) if paths else [self.settings.corpus_dir])
 
     def ensure_index(self, *, progress: bool | None = None) -> IngestReport | None:
-        """Build the index from the corpus dir if there is none (the first `ask`)."""
-        if self.store.exists():
+        """Build the index from the corpus dir if there is none (the first `ask`), or rebuild it
+        when it was written by an older version in a format this one cannot read (the index is
+        derived data; the corpus is the source of truth)."""
+        if self.store.exists() and self.store.format_is_current():
             return None
         if not self.settings.corpus_dir.is_dir():
             raise IndexMissingError(

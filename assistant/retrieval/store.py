@@ -211,6 +211,13 @@ class IndexStore:
     def exists(self) -> bool:
         return (self.current / "manifest.json").is_file()
 
+    def format_is_current(self) -> bool:
+        try:
+            manifest = json.loads((self.current / "manifest.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return False
+        return manifest.get("format") == FORMAT_VERSION
+
     def open(self) -> IndexReader:
         if not self.exists():
             raise IndexMissingError(
