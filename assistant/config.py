@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     access_file: str = Field("access.toml", description="Access rules, relative to corpus_dir.")
     upload_dir: str = Field("uploads", description="Where documents added from Slack are stored, "
                             "relative to corpus_dir.")
+    max_file_bytes: int = Field(200_000_000, ge=1, description="Larger files are refused at "
+                                "ingest (parsers need many times a file's size in memory).")
     upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest accepted upload.")
     ingest_lock_timeout: float = Field(
         60.0, ge=0, description="Seconds an ingest waits for another one to finish."

@@ -99,6 +99,7 @@ class Assistant:
             access=AccessRules.load(self.settings.corpus_dir / self.settings.access_file),
             corpus_root=self.settings.corpus_dir,
             lock_timeout=self.settings.ingest_lock_timeout,
+            max_file_bytes=self.settings.max_file_bytes,
         )
         return ingestor.run(list(paths) if paths else [self.settings.corpus_dir])
 

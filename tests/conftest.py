@@ -9,33 +9,7 @@ import pytest
 from assistant.config import Settings
 from assistant.embedding import HashingEmbedder
 
-DATA = Path(__file__).parent / "data"
-
-SMALL_CORPUS = {
-    "kickoff.txt": (
-        "Source: https://example.org/kickoff\nTitle: REMIX kick-off meeting\n\n"
-        "Kick-off meeting\n\n"
-        "The REMIX kick-off meeting was held in Kemi, Finland, on 5-6 April 2017. "
-        "Partners from ten regions attended the two-day programme.\n\n"
-        "Mr. Auffret from DG GROW talked about interregional cooperation in raw materials policy.\n"
-    ),
-    "regions.md": (
-        "# Participating regions\n\n"
-        "| Region | Country | NUTS |\n|---|---|---|\n"
-        "| Lapland | FI | FI1D7 |\n| Västerbotten | SE | SE331 |\n| Asturias | ES | ES12 |\n"
-    ),
-    "bees.txt": (
-        "Title: Beekeeping notes\n\nHoney bees live in colonies. A colony has one queen and many "
-        "workers. Beekeepers harvest honey in late summer.\n"
-    ),
-}
-
-
-def write_corpus(root: Path, files: dict[str, str] = SMALL_CORPUS) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root
+from corpora import DATA, DEV, SAMPLES, SMALL_CORPUS, write_corpus  # noqa: F401
 
 
 @pytest.fixture
@@ -60,8 +34,6 @@ def hash_embedder() -> HashingEmbedder:
 # The packaged MiniLM is loaded in-process and exported to ONNX at most once per session (one
 # shared cache dir), and each evaluation corpus is indexed once per session into a tmp dir.
 
-SAMPLES = DATA / "samples"
-DEV = DATA / "dev"
 EVAL_CORPORA = {"samples": SAMPLES, "dev": DEV}
 
 

@@ -127,11 +127,11 @@ def test_ingest_then_reingest_embeds_nothing(tmp_path: Path, cli_env: dict, seed
 
 def _bad_files(root: Path) -> dict[str, Path]:
     root.mkdir(parents=True, exist_ok=True)
-    latin = root / "latin1-notes.txt"
-    latin.write_bytes("Västerbotten mining café notes\n".encode("latin-1"))
+    binary = root / "nul-notes.txt"
+    binary.write_bytes(b"Region\x00Lapland\x00" * 20)
     empty = root / "empty-notes.txt"
     empty.write_bytes(b"")
-    return {"latin": latin, "empty": empty}
+    return {"binary": binary, "empty": empty}
 
 
 def test_ingest_reports_each_bad_file_and_goes_on(tmp_path: Path, cli_env: dict,
@@ -144,7 +144,7 @@ def test_ingest_reports_each_bad_file_and_goes_on(tmp_path: Path, cli_env: dict,
     for path in bad.values():  # one stderr line per bad file, naming it; none on stdout
         assert len(lines_naming(result.stderr, path.name)) == 1, result.stderr
         assert path.name not in result.stdout
-    assert "UTF-8" in lines_naming(result.stderr, bad["latin"].name)[0]
+    assert "binary" in lines_naming(result.stderr, bad["binary"].name)[0]
     assert "empty" in lines_naming(result.stderr, bad["empty"].name)[0]
 
 
@@ -154,7 +154,7 @@ def test_ingest_strict_fails_on_a_bad_file(tmp_path: Path, cli_env: dict,
     bad = _bad_files(corpus)
     result = run(cli_env, "ingest", corpus, "--index", tmp_path / "index", "--strict")
     assert result.exit_code == 1, result.output
-    assert len(lines_naming(result.stderr, bad["latin"].name)) == 1
+    assert len(lines_naming(result.stderr, bad["binary"].name)) == 1
 
 
 def test_ingest_of_only_bad_files_fails(tmp_path: Path, cli_env: dict) -> None:

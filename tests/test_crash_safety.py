@@ -21,7 +21,7 @@ from assistant.errors import IndexBusyError
 from assistant.retrieval.store import IndexStore
 from assistant.service import Assistant
 
-from conftest import DEV
+from corpora import DEV
 
 
 def _settings(root: Path) -> Settings:

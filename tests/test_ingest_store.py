@@ -85,7 +85,7 @@ def test_changed_added_and_deleted_files_are_applied(small_corpus: Path, tmp_pat
 
 def test_bad_files_get_one_line_each_and_the_run_goes_on(small_corpus: Path, tmp_path: Path) -> None:
     (small_corpus / "empty.txt").write_text("")
-    (small_corpus / "latin1.txt").write_bytes("Castilla y León mining".encode("latin-1"))
+    (small_corpus / "nul.txt").write_bytes(b"Castilla\x00y\x00Leon" * 10)
     (small_corpus / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (small_corpus / "picture.png").write_bytes(b"\x89PNG\r\n")
     lines: list[str] = []
@@ -94,10 +94,10 @@ def test_bad_files_get_one_line_each_and_the_run_goes_on(small_corpus: Path, tmp
     report = ingestor.run([small_corpus])
     assert report.added == 3
     failed = {Path(p).name for p, _ in report.failed}
-    assert failed == {"empty.txt", "latin1.txt", "broken.pdf"}
+    assert failed == {"empty.txt", "nul.txt", "broken.pdf"}
     assert [Path(p).name for p, _ in report.skipped] == ["picture.png"]
     assert all("\n" not in line for line in lines)
-    assert any("latin1.txt" in line for line in lines)
+    assert any("nul.txt" in line for line in lines)
 
 
 def test_failed_write_leaves_the_previous_index_intact(small_corpus: Path, tmp_path: Path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_corpus
+from corpora import write_corpus
 from fake_llm import FakeLLM, completion, error
 
 from assistant.answering.llm import UNAVAILABLE_NOTE

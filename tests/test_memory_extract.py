@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from corpora import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

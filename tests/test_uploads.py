@@ -11,12 +11,11 @@ from assistant.config import Settings
 from assistant.errors import UploadRejected
 from assistant.service import Assistant
 
-from conftest import write_corpus
 
 
 @pytest.fixture
-def assistant(tmp_path: Path) -> Assistant:
-    corpus = write_corpus(tmp_path / "corpus")
+def assistant(tmp_path: Path, small_corpus: Path) -> Assistant:
+    corpus = small_corpus
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "d",
                         cache_dir=tmp_path / "cache", embedder="hash", upload_max_bytes=2000)
     a = Assistant(settings=settings)
@@ -33,15 +32,17 @@ def _uploads(a: Assistant) -> list[str]:
 
 
 def test_a_good_upload_is_stored_ingested_and_answerable(assistant: Assistant):
-    report = assistant.add_document("visit.txt", NOTE, added_by="UADMIN")
-    assert report.added == 1 and report.failed == []
+    added = assistant.add_document("visit.txt", NOTE, added_by="UADMIN")
+    assert (added.status, added.doc_id, added.added_by) == ("added", "uploads/visit.txt", "UADMIN")
+    assert added.chunks == 1
     assert _uploads(assistant) == ["visit.txt"]
     answer = assistant.ask("When did the site visit to the Pyhasalmi mine take place?")
     assert answer.answered and "4 May 2021" in answer.text
     assert answer.citations[0].doc_id == "uploads/visit.txt"
     # the same name again replaces it (an update, not a second copy)
-    report = assistant.add_document("visit.txt", NOTE.replace(b"4 May", b"5 May"))
-    assert report.updated == 1 and _uploads(assistant) == ["visit.txt"]
+    assert assistant.add_document("visit.txt", NOTE).status == "unchanged"
+    updated = assistant.add_document("visit.txt", NOTE.replace(b"4 May", b"5 May"))
+    assert updated.status == "updated" and _uploads(assistant) == ["visit.txt"]
     assert "5 May 2021" in assistant.ask("When was the Pyhasalmi site visit?").text
 
 

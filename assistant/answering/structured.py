@@ -11,18 +11,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..memory.models import DateSpan, Event, ProjectMemory, Region, SourceRef
 from ..memory.query import dedupe_events, event_sort_key, fold, grouped
-from ..models import Answer, Citation
+from ..models import Answer, Citation, Hit
 
 MAX_LISTED = 15
 
 _EVENT_PLURAL = re.compile(
     r"\b(meetings|events|workshops|webinars|conferences|seminars|gatherings|sessions|"
     r"match-?making events|activities)\b", re.I)
-_LIST_CUE = re.compile(r"^\s*(which|what|list|name|show|tell me|give me|were there|are there)\b", re.I)
+_LIST_CUE = re.compile(r"^\s*(which|what|list|name|show|tell me|give me|were there|are there|"
+                       r"how many)\b", re.I)
+_REGIONS_Q = re.compile(r"\bregions\b", re.I)
+_ROLE_CUES: dict[str, re.Pattern[str]] = {
+    "leading": re.compile(r"\b(lead|leads|leading|led)\b", re.I),
+    "participating": re.compile(r"\b(participat\w*|take part|taking part|involved|members?)\b", re.I),
+}
 _PLANNED = re.compile(r"\b(planned|upcoming|future|next|scheduled|will (?:take place|be held))\b", re.I)
 _PAST = re.compile(r"\b(took place|were held|was held|held|organi[sz]ed|past|happened)\b", re.I)
 _SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11),
@@ -83,13 +89,18 @@ class StructuredAnswerer:
         self.today = today or date.today()
         self._find_dates = find_dates or _find_dates
 
-    def answer(self, question: str) -> Answer | None:
+    def answer(self, question: str, *, hits: Sequence[Hit] = ()) -> Answer | None:
+        """`hits` (the retrieval for the question) scope the answers that depend on which
+        partnership or project is meant: region lists only come from documents retrieved."""
         for attempt in (self._acronym, self._nuts, self._events):
             answer = attempt(question)
             if answer is not None:
                 answer.question = question
                 return answer
-        return None
+        answer = self._regions(question, hits)
+        if answer is not None:
+            answer.question = question
+        return answer
 
     # -- acronyms -----------------------------------------------------------------------
 
@@ -132,6 +143,27 @@ class StructuredAnswerer:
         lines = [f"{_region_label(r)}: NUTS code {r.nuts} {_all(cite, refs)}"
                  for r, refs in grouped(named, lambda r: (fold(r.name), r.nuts))]
         return Answer(question=question, text="; ".join(lines) + ".", answered=True,
+                      citations=cite.citations, confidence=1.0)
+
+    # -- regions by role ------------------------------------------------------------------
+
+    def _regions(self, question: str, hits: Sequence[Hit]) -> Answer | None:
+        if not (_REGIONS_Q.search(question) and _LIST_CUE.search(question)):
+            return None
+        roles = [role for role, cue in _ROLE_CUES.items() if cue.search(question)]
+        if len(roles) != 1:
+            return None
+        top_docs = {h.chunk.doc_id for h in hits[:3]}
+        regions = [r for r in self.memory.regions
+                   if r.role == roles[0] and r.source.doc_id in top_docs]
+        if not regions:
+            return None
+        cite = _Cites()
+        rows = grouped(regions, lambda r: (fold(r.name), r.nuts))
+        lines = [f"The documents list {len(rows)} {roles[0]} regions:"]
+        lines += [f"• {_region_label(r)}" + (f", NUTS {r.nuts}" if r.nuts else "")
+                  + f" {_all(cite, refs)}" for r, refs in rows]
+        return Answer(question=question, text="\n".join(lines), answered=True,
                       citations=cite.citations, confidence=1.0)
 
     # -- events in a date range ---------------------------------------------------------

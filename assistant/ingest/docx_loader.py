@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 from assistant.errors import LoadError
@@ -81,15 +82,42 @@ def _table_paras(table) -> list[Para]:
     return [Para(text, "table_row", explicit=True) for text in rendered if text]
 
 
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: document.xml beyond this would take gigabytes to parse (a zip bomb, or a misnamed dump).
+MAX_DOCUMENT_XML_BYTES = 100_000_000
+_RESAVE = "open it in Word or LibreOffice and save it as .docx"
+
+
+def _package_problem(data: bytes) -> str | None:
+    """Why these bytes are not a .docx package, or None if they look like one."""
+    if data.startswith(_OLE2_MAGIC):
+        return f"an old Word .doc (or other OLE) file, not DOCX: {_RESAVE}"
+    if data.startswith(b"%PDF"):
+        return "a PDF file, not DOCX: rename it to .pdf"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = {info.filename: info.file_size for info in package.infolist()}
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return f"not a DOCX file (not a ZIP package; a renamed or damaged file?): {_RESAVE}"
+    if "word/document.xml" not in names:
+        return f"not a Word DOCX document (a ZIP archive without word/document.xml): {_RESAVE}"
+    if names["word/document.xml"] > MAX_DOCUMENT_XML_BYTES:
+        size = names["word/document.xml"] // 1_000_000
+        return f"too large to read (document.xml unpacks to {size} MB): split the document"
+    return None
+
+
 def extract_docx(data: bytes, path: Path) -> Extracted:
     """Body paragraphs and tables in order; LoadError if the file is not a readable docx."""
     import docx
     from docx.table import Table
 
+    if problem := _package_problem(data):
+        raise LoadError(str(path), problem)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:
-        raise LoadError(str(path), f"corrupt DOCX ({type(err).__name__})") from None
+        raise LoadError(str(path), f"corrupt DOCX ({type(err).__name__}): {_RESAVE}") from None
     paras: list[Para] = []
     title = None
     for item in document.iter_inner_content():

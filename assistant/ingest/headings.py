@@ -10,6 +10,7 @@ a list, a table or a question) and what precedes (a finished sentence, or else T
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from assistant.ingest.paras import Para, ends_sentence, word_count
 
@@ -66,15 +67,51 @@ def title_case(text: str) -> bool:
     return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.6
 
 
-def _group_end(paras: list[Para], j: int) -> int:
-    """Index after the paragraph group (lines without a blank line between) starting at j."""
-    k = j + 1
-    while k < len(paras) and not paras[k].gap_before:
-        k += 1
-    return k
+@dataclass(slots=True)
+class _Groups:
+    """What the heading rules ask about the rest of a paragraph group, precomputed once.
+
+    A group is a run of lines with no blank line between them. Asking "how many words follow
+    in this group?" afresh for every line was quadratic: a 4,000-line list of names (one group)
+    took 20 s. Later lines are not yet re-labelled when a line is judged, so their original
+    kinds are what the rules always saw. `leads` is carried by `mark_headings` as it goes,
+    because it looks at *earlier* lines, whose kinds have already been decided."""
+
+    text_words: list[int]  # words of text lines from j to the end of j's group
+    rest_count: list[int]  # lines from j to the end of its group
+    rest_words: list[int]  # words of those lines
+    rest_max: list[int]  # longest of those lines, in words
+    rest_prose: list[bool]  # all of them text or list items
+    leads: bool = True  # every earlier line of the current group is text and heading-shaped
+
+    @classmethod
+    def of(cls, paras: list[Para]) -> _Groups:
+        n = len(paras)
+        g = cls([0] * n, [0] * n, [0] * n, [0] * n, [True] * n)
+        for j in range(n - 1, -1, -1):
+            words = word_count(paras[j].text)
+            prose = paras[j].kind in ("text", "list_item")
+            g.text_words[j] = words if paras[j].kind == "text" else 0
+            g.rest_count[j], g.rest_words[j], g.rest_max[j] = 1, words, words
+            g.rest_prose[j] = prose
+            if j + 1 < n and not paras[j + 1].gap_before:
+                g.text_words[j] += g.text_words[j + 1]
+                g.rest_count[j] += g.rest_count[j + 1]
+                g.rest_words[j] += g.rest_words[j + 1]
+                g.rest_max[j] = max(words, g.rest_max[j + 1])
+                g.rest_prose[j] = prose and g.rest_prose[j + 1]
+        return g
+
+    def advance(self, paras: list[Para], i: int) -> None:
+        """Before judging line i: update `leads` with line i-1, now decided."""
+        if i == 0 or paras[i].gap_before:
+            self.leads = True
+        else:
+            prev = paras[i - 1]
+            self.leads = self.leads and prev.kind == "text" and heading_shape(prev.text)
 
 
-def _is_body(paras: list[Para], j: int) -> bool:
+def _is_body(paras: list[Para], j: int, groups: _Groups) -> bool:
     """Does real content start at j: prose, a list, a table or a form question?"""
     if j >= len(paras):
         return False
@@ -83,7 +120,7 @@ def _is_body(paras: list[Para], j: int) -> bool:
         return True
     if nxt.kind != "text":
         return False
-    words = sum(word_count(p.text) for p in paras[j : _group_end(paras, j)] if p.kind == "text")
+    words = groups.text_words[j]
     return (
         words >= 20 or (ends_sentence(nxt.text) and word_count(nxt.text) >= 4) or _is_question(nxt)
     )
@@ -93,16 +130,17 @@ def _is_question(para: Para) -> bool:
     return para.star or para.text.rstrip().endswith("?") or para.text.lower().startswith("please ")
 
 
-def _prose_follows_in_group(paras: list[Para], i: int) -> bool:
+def _prose_follows_in_group(paras: list[Para], i: int, groups: _Groups) -> bool:
     """For the first line of a group: the rest of the group is running text, not a list of
     short lines (a list of region codes must not promote its first entry)."""
-    rest = paras[i + 1 : _group_end(paras, i)]
-    if not rest or any(p.kind not in ("text", "list_item") for p in rest):
+    j = i + 1
+    if j >= len(paras) or paras[j].gap_before or not groups.rest_prose[j]:
         return False
-    counts = [word_count(p.text) for p in rest]
-    total = sum(counts)
+    total, count = groups.rest_words[j], groups.rest_count[j]
     return (
-        total >= 20 and total / len(counts) >= 6 and word_count(paras[i].text) < 0.7 * max(counts)
+        total >= 20
+        and total / count >= 6
+        and word_count(paras[i].text) < 0.7 * groups.rest_max[j]
     )
 
 
@@ -116,31 +154,28 @@ def _prev_allows(prev: Para | None, para: Para) -> bool:
     return ends_sentence(prev.text) or title_case(para.text)
 
 
-def _group_start(paras: list[Para], i: int) -> int:
-    while i > 0 and not paras[i].gap_before:
-        i -= 1
-    return i
-
-
-def _leads_group(paras: list[Para], i: int) -> bool:
+def _leads_group(paras: list[Para], i: int, groups: _Groups) -> bool:
     """Line i is the last of the heading-shaped lines opening its group, and prose follows:
     in "Follow our updates / What this project will change / Six regional…" only the second
     line titles the text (the first is a leftover link label)."""
-    start = _group_start(paras, i)
-    if any(p.kind != "text" or not heading_shape(p.text) for p in paras[start:i]):
+    if not groups.leads:
         return False
     nxt = paras[i + 1] if i + 1 < len(paras) and not paras[i + 1].gap_before else None
     return nxt is not None and not heading_shape(nxt.text)
 
 
-def _positioned(paras: list[Para], i: int) -> bool:
+def _positioned(paras: list[Para], i: int, groups: _Groups) -> bool:
     """Standalone line followed by body, or the line opening a group of prose lines."""
     para = paras[i]
     if para.gap_before and para.gap_after:
-        return _is_body(paras, i + 1)
+        return _is_body(paras, i + 1, groups)
     if para.gap_after:
         return False
-    return ":" not in para.text and _leads_group(paras, i) and _prose_follows_in_group(paras, i)
+    return (
+        ":" not in para.text
+        and _leads_group(paras, i, groups)
+        and _prose_follows_in_group(paras, i, groups)
+    )
 
 
 def _is_roman(text: str) -> bool:
@@ -161,7 +196,7 @@ def _numbered_level(text: str) -> int:
     return min(num.count(".") + 1, 6)
 
 
-def is_heading(paras: list[Para], i: int, *, guess: bool) -> bool:
+def is_heading(paras: list[Para], i: int, *, guess: bool, groups: _Groups) -> bool:
     """Decide whether paragraph i (text or lone numbered item) is a heading."""
     para = paras[i]
     prev = paras[i - 1] if i else None
@@ -179,8 +214,8 @@ def is_heading(paras: list[Para], i: int, *, guess: bool) -> bool:
     if level and _is_roman(para.text) and para.gap_before and para.gap_after:
         return i + 1 < len(paras)  # "II. Progress report" may be followed by a sub-heading
     if level:
-        return _positioned(paras, i)  # numbering is a strong signal whatever precedes it
-    return _positioned(paras, i) and (not para.gap_before or _prev_allows(prev, para))
+        return _positioned(paras, i, groups)  # numbering is a strong signal whatever precedes it
+    return _positioned(paras, i, groups) and (not para.gap_before or _prev_allows(prev, para))
 
 
 def _lone_item(paras: list[Para], i: int) -> bool:
@@ -192,8 +227,12 @@ def _lone_item(paras: list[Para], i: int) -> bool:
 
 def mark_headings(paras: list[Para], *, guess: bool) -> None:
     """Promote heading-like paragraphs in place (level 0 = relative, fixed by assign_levels)."""
+    groups = _Groups.of(paras)
     for i, para in enumerate(paras):
-        if para.kind not in ("text", "list_item") or not is_heading(paras, i, guess=guess):
+        groups.advance(paras, i)
+        if para.kind not in ("text", "list_item"):
+            continue
+        if not is_heading(paras, i, guess=guess, groups=groups):
             continue
         para.kind, para.level = "heading", _numbered_level(para.text)
 

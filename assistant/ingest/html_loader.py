@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.errors import LoadError
 from assistant.ingest.loaders import decode_text
 from assistant.ingest.markup import CHECKED, render_row
 from assistant.ingest.paras import Extracted, Para
@@ -34,17 +33,18 @@ _MAX_CELL_WORDS = 150
 
 
 def _decode(data: bytes, path: Path) -> str:
-    """UTF-8 like any text file, unless the page itself declares another charset."""
-    try:
-        return decode_text(data, path)
-    except LoadError as err:
-        match = _CHARSET_RE.search(data[:4096])
-        if not err.reason.startswith("not UTF-8") or not match:
-            raise
+    """A charset the page declares wins (a guess cannot beat it); otherwise, or if the
+    declaration is wrong or unknown, the bytes are read like any text file."""
+    match = _CHARSET_RE.search(data[:4096])
+    declared = match.group(1).decode("ascii").lower() if match else ""
+    if declared and declared.replace("-", "").replace("_", "") not in ("utf8", "utf16"):
         try:
-            return data.decode(match.group(1).decode("ascii"))
+            text = data.decode(declared)
         except (LookupError, UnicodeDecodeError):
-            raise err from None
+            text = ""
+        if text and "\x00" not in text[:8192]:  # binary bytes go on to be refused below
+            return text
+    return decode_text(data, path)
 
 
 def _text(node) -> str:

@@ -1,9 +1,15 @@
 """`load_document`: one file → `Document` (readable text + structural blocks), or `LoadError`.
 
-Every way a single file can be bad (wrong type, empty, corrupt, encrypted, not UTF-8, binary)
-ends as a `LoadError` with a short reason, so an ingest run can report the file and go on.
-Text files must be UTF-8: guessing a legacy encoding silently garbles names like "Västerbotten",
-which then never match a question, so a cp1252 file is refused with a reason the user can act on.
+Every way a single file can be bad (wrong type, empty, corrupt, encrypted, binary, unreadable)
+ends as a `LoadError` with a one-line reason that says what to do, so an ingest run can report
+the file and go on.
+
+Text files are read as UTF-8 (BOM optional) or BOM-marked UTF-16/32; anything else is a legacy
+Windows/ISO file, decoded as cp1252 (Western Europe, a superset of latin-1's letters) unless
+cp1250 (Central Europe) reads it with clearly fewer stray symbols inside words. A general
+detector (charset-normalizer) was tried and rejected: on short Spanish, Portuguese and French
+texts it picks cp1250/cp775/cp1006 and turns "España" into "Espańa" — exactly the silent
+garbling that makes a name never match a question.
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ from assistant.ingest.text_structure import scan_lines, split_header, unwrap
 from assistant.models import Block, Document
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
+_NO_TEXT = {
+    ".html": "no extractable text (the page has no readable text outside scripts and menus)",
+    ".htm": "no extractable text (the page has no readable text outside scripts and menus)",
+}
 
 _MAGIC = {
     b"%PDF": "a PDF",
@@ -31,56 +41,110 @@ _MAGIC = {
     b"\x7fELF": "an executable",
 }
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_BINARY_REASON = "binary file, not text (control bytes): check that the suffix matches the content"
 
 
 def _sniff_binary(data: bytes) -> str | None:
     """A reason if the bytes are clearly not text (magic number, NULs, control characters)."""
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
-            return f"binary file ({what}), not text"
+            return f"binary file ({what}), not text: give it its real suffix"
     head = data[:8192]
     if b"\x00" in head:
-        return "binary file, not text"
+        return (
+            f"binary file, not text (NUL byte at offset {head.index(0)}): a wrong suffix, or "
+            "UTF-16 saved without a byte-order mark? re-save it as UTF-8"
+        )
     controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
     if controls > max(8, len(head) // 50):
-        return "binary file, not text"
+        return _BINARY_REASON
     return None
 
 
-def decode_text(data: bytes, path: Path) -> str:
-    """Bytes of a text file → str: UTF-8 (BOM optional) or BOM-marked UTF-16, nothing else."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+_UTF_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: its LE mark starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+#: Common punctuation that legitimately touches letters in a legacy-encoded text.
+_TOUCHING_PUNCT = frozenset("¿¡«»“”‘’„‚–—…°€£§©®™•·'\"")
+
+
+def _stray_symbols(text: str) -> int:
+    """Non-letters (other than common punctuation) glued to a letter: "Bia³ystok", "£ódŸ"
+    are cp1250 text read as cp1252. A well-chosen code page leaves almost none."""
+    count = 0
+    for i, ch in enumerate(text):
+        if ch < "\x80" or ch.isalpha() or ch in _TOUCHING_PUNCT:
+            continue
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        count += before.isalpha() or after.isalpha()
+    return count
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    """Bytes that are not UTF-8 → (text, encoding): cp1252 unless cp1250 fits clearly better."""
+    sample = data[:1 << 16]
+    scores: list[tuple[int, int, str]] = []
+    for rank, encoding in enumerate(("cp1252", "cp1250")):
         try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise LoadError(
-                str(path), f"not UTF-16 text despite its byte-order mark ({err.reason})"
-            ) from None
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        scores.append((_stray_symbols(text), rank, encoding))
+    encoding = min(scores)[2] if scores else "latin-1"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:  # an undefined byte after the sample
+        return data.decode("latin-1"), "latin-1"
+
+
+def decode_bytes(data: bytes, path: Path) -> tuple[str, str]:
+    """Bytes of a text file → (text, encoding name); LoadError if they are not text."""
+    for bom, encoding in _UTF_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as err:
+                raise LoadError(
+                    str(path),
+                    f"not {encoding.upper()} text despite its byte-order mark ({err.reason}); "
+                    "re-save it as UTF-8",
+                ) from None
     if reason := _sniff_binary(data):
         raise LoadError(str(path), reason)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        bad = data[err.start]
-        raise LoadError(
-            str(path),
-            f"not UTF-8 text (byte 0x{bad:02x} at offset {err.start}; probably cp1252/latin-1 — "
-            "re-save the file as UTF-8)",
-        ) from None
-    if len(_CONTROL_RE.findall(text[:8192])) > 8:
-        raise LoadError(str(path), "binary file, not text")
-    return text
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = _decode_legacy(data)
+    if len(_CONTROL_RE.findall(text, 0, 8192)) > 8:
+        raise LoadError(str(path), _BINARY_REASON)
+    return text, encoding
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Bytes of a text file → str (see `decode_bytes`)."""
+    return decode_bytes(data, path)[0]
 
 
 def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    """CRLF/CR → LF, form feed → paragraph break; no copy when there is nothing to change
+    (a 50 MB file is otherwise copied three times)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\f", "\n\n") if "\f" in text else text
 
 
 def _extract_text(data: bytes, path: Path) -> Extracted:
     """.txt/.md: header lines → metadata, then markdown/plain-text conventions."""
-    meta, body = split_header(_normalise_newlines(decode_text(data, path)))
+    text, encoding = decode_bytes(data, path)
+    meta, body = split_header(_normalise_newlines(text))
+    del text
     paras = unwrap(scan_lines(body))
-    return Extracted(paras, title=meta.get("title"), url=meta.get("source"))
+    extra = {} if encoding == "utf-8" else {"encoding": encoding}
+    return Extracted(paras, title=meta.get("title"), url=meta.get("source"), metadata=extra)
 
 
 def _extract_pdf(data: bytes, path: Path) -> Extracted:
@@ -148,19 +212,30 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except IsADirectoryError:
         raise LoadError(str(path), "is a directory, not a file") from None
+    except PermissionError:
+        raise LoadError(
+            str(path), "cannot read file (permission denied): make it readable, e.g. chmod a+r"
+        ) from None
     except OSError as err:
         raise LoadError(str(path), f"cannot read file ({err.strerror or err})") from None
 
 
-def load_document(path: Path, *, root: Path) -> Document:
-    """Load one supported file; raise `LoadError(str(path), reason)` for anything unreadable."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(str(path), f"unsupported file type {suffix or '(no suffix)'}")
-    data = _read(path)
-    if not data.strip():
-        raise LoadError(str(path), "empty file")
+def one_line(text: str, limit: int = 200) -> str:
+    """A reason fit for one log line: whitespace (newlines from library messages) collapsed,
+    long library messages cut."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _empty_reason(data: bytes) -> str | None:
+    if not data:
+        return "empty file (0 bytes): nothing to index"
+    if data.isspace():  # bytes.isspace: no copy of a large file, unlike strip()
+        return "empty file (only whitespace): nothing to index"
+    return None
+
+
+def _extract(suffix: str, data: bytes, path: Path) -> tuple[Extracted, str, list[Block]]:
     try:
         extracted = _EXTRACTORS[suffix](data, path)
         paras = apply_structure(extracted.paras)
@@ -168,14 +243,38 @@ def load_document(path: Path, *, root: Path) -> Document:
     except LoadError:
         raise
     except Exception as err:  # a malformed file must never abort a whole ingest run
-        detail = f"{type(err).__name__}: {err}"
-        detail = detail if len(detail) <= 100 else detail[:97] + "..."
-        raise LoadError(str(path), f"could not parse {suffix[1:].upper()} ({detail})") from err
-    if not text.strip():
-        raise LoadError(str(path), "no extractable text")
+        detail = one_line(f"{type(err).__name__}: {err}", 100)
+        raise LoadError(
+            str(path),
+            f"could not parse {suffix[1:].upper()} ({detail}); re-save or re-export the file",
+        ) from err
+    return extracted, text, blocks
+
+
+def load_document(path: Path, *, root: Path) -> Document:
+    """Load one supported file; raise `LoadError(str(path), reason)` for anything unreadable.
+
+    The reason is always one line (see `one_line`)."""
+    try:
+        return _load(Path(path), Path(root))
+    except LoadError as err:
+        raise LoadError(err.path, one_line(err.reason) or "unreadable file") from err.__cause__
+
+
+def _load(path: Path, root: Path) -> Document:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(str(path), f"unsupported file type {suffix or '(no suffix)'}")
+    data = _read(path)
+    if reason := _empty_reason(data):
+        raise LoadError(str(path), reason)
+    extracted, text, blocks = _extract(suffix, data, path)
+    del data
+    if not text or text.isspace():
+        raise LoadError(str(path), _NO_TEXT.get(suffix, "no extractable text"))
     metadata = {"format": suffix[1:], **extracted.metadata}
     return Document(
-        doc_id=doc_id_for(path, Path(root)),
+        doc_id=doc_id_for(path, root),
         title=_title(extracted, blocks, path),
         text=text,
         blocks=blocks,

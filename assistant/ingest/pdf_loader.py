@@ -29,6 +29,20 @@ def _short_reason(err: Exception) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_EOF_TAIL = 4096  # writers may append a little junk after the final %%EOF marker
+_REEXPORT = "re-export or re-download it"
+
+
+def _is_truncated(data: bytes) -> bool:
+    """A PDF ends with %%EOF; without it the file was cut short (an interrupted download or
+    copy), and whatever pypdf recovers from it would silently miss pages."""
+    return b"%%EOF" not in data[-_EOF_TAIL:]
+
+
+def _missing_dependency(err: Exception) -> bool:
+    return type(err).__name__ == "DependencyError"
+
+
 def _open(data: bytes, path: Path):  # -> pypdf.PdfReader
     """Open and, for owner-password-only files, decrypt; refuse what needs a user password."""
     from pypdf import PdfReader
@@ -36,30 +50,53 @@ def _open(data: bytes, path: Path):  # -> pypdf.PdfReader
     logger = logging.getLogger("pypdf")
     if logger.level == logging.NOTSET:  # pypdf warns on every quirk of real-world files
         logger.setLevel(logging.ERROR)
+    if not data.startswith(b"%PDF") and b"%PDF" not in data[:1024]:
+        raise LoadError(str(path), "not a PDF (no %PDF header): check the file's real type")
+    if _is_truncated(data):
+        raise LoadError(
+            str(path), f"truncated PDF (no end-of-file marker; the file was cut short): {_REEXPORT}"
+        )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
     except Exception as err:
-        raise LoadError(str(path), f"corrupt PDF ({_short_reason(err)})") from None
+        raise LoadError(str(path), f"corrupt PDF ({_short_reason(err)}): {_REEXPORT}") from None
     if reader.is_encrypted:
-        try:
-            opened = reader.decrypt("")
-        except Exception:
-            opened = 0
-        if not opened:
-            raise LoadError(str(path), "encrypted PDF")
+        _decrypt(reader, path)
     return reader
+
+
+def _decrypt(reader, path: Path) -> None:
+    """Owner-password-only PDFs (print/copy restrictions) open with the empty password."""
+    try:
+        opened = reader.decrypt("")
+    except Exception as err:
+        if _missing_dependency(err):
+            raise LoadError(
+                str(path),
+                "encrypted PDF (AES): install the 'cryptography' package to read it",
+            ) from None
+        opened = 0
+    if not opened:
+        raise LoadError(
+            str(path),
+            "encrypted PDF (needs a password to open): add an unprotected copy instead",
+        )
 
 
 def _page_texts(reader, path: Path) -> list[str]:
     try:
         pages = list(reader.pages)
         if not pages:
-            raise LoadError(str(path), "corrupt PDF (no pages)")
+            raise LoadError(str(path), f"corrupt PDF (no pages): {_REEXPORT}")
         return [page.extract_text() or "" for page in pages]
     except LoadError:
         raise
     except Exception as err:
-        raise LoadError(str(path), f"corrupt PDF ({_short_reason(err)})") from None
+        if _missing_dependency(err):
+            raise LoadError(
+                str(path), f"PDF needs a missing package ({_short_reason(err)})"
+            ) from None
+        raise LoadError(str(path), f"corrupt PDF ({_short_reason(err)}): {_REEXPORT}") from None
 
 
 def _breaks_before(prev: str, line: str, width: int) -> bool:
@@ -72,17 +109,29 @@ def _breaks_before(prev: str, line: str, width: int) -> bool:
     return len(tail) < 0.6 * width and tail[-1] not in ",;-–(" and line[:1].isupper()
 
 
+_SOFT_HYPHEN_RE = re.compile(r"(\w+)-$")
+
+
 def _join(lines: list[str]) -> str:
     """Join wrapped lines; a trailing hyphen before a lowercase word is a soft hyphen, except
-    after a short prefix ("co-financed", "re-use") where it is part of the word."""
-    text = lines[0]
+    after a short prefix ("co-financed", "re-use") where it is part of the word.
+
+    Linear in the paragraph's length: only the tail of the text so far is inspected and the
+    pieces are joined once (a page of thousands of wrapped lines was quadratic)."""
+    parts = [lines[0]]
+    tail = lines[0][-100:]
     for line in lines[1:]:
-        prefix = re.search(r"(\w+)-$", text)
+        prefix = _SOFT_HYPHEN_RE.search(tail)
         if prefix and prefix.group(1).isalpha() and line[:1].islower():
-            text = (text if len(prefix.group(1)) <= 3 else text[:-1]) + line
+            if len(prefix.group(1)) > 3:
+                parts[-1] = parts[-1][:-1]  # drop the soft hyphen
+                tail = tail[:-1]
+            piece = line
         else:
-            text = f"{text} {line}"
-    return text
+            piece = f" {line}"
+        parts.append(piece)
+        tail = (tail + piece)[-100:]
+    return "".join(parts)
 
 
 def _clean_line(line: str) -> str:
@@ -135,5 +184,9 @@ def extract_pdf(data: bytes, path: Path) -> Extracted:
     texts = _page_texts(reader, path)
     paras = [para for n, text in enumerate(texts, start=1) for para in page_paras(text, n)]
     if not any(p.text.strip() for p in paras):
-        raise LoadError(str(path), "no extractable text (scanned PDF?)")
+        raise LoadError(
+            str(path),
+            "no extractable text (a scanned or image-only PDF?): run OCR on it (e.g. ocrmypdf) "
+            "and add the result",
+        )
     return Extracted(paras, title=_title(reader), metadata={"pages": str(len(texts))})

@@ -27,7 +27,7 @@ from ..models import Chunk, Document
 from ..retrieval.store import FileRecord, IndexReader, IndexStore, StoredChunk
 from .access_rules import AccessRules, read_visibility_header
 from .chunking import chunk_document
-from .loaders import load_document
+from .loaders import doc_id_for, load_document
 from .scan import SourceFile, is_hidden, scan
 
 
@@ -96,7 +96,9 @@ class Ingestor:
         access: AccessRules | None = None,
         corpus_root: Path | None = None,
         lock_timeout: float = 60.0,
+        max_file_bytes: int = 200_000_000,
     ) -> None:
+        self.max_file_bytes = max_file_bytes
         self.store = store
         self.access = access or AccessRules()
         self.corpus_root = corpus_root.resolve() if corpus_root is not None else None
@@ -241,7 +243,7 @@ class Ingestor:
         report.chunks = previous.size
 
     def _doc_id(self, src: SourceFile) -> str:
-        return src.path.resolve().relative_to(src.root.resolve()).as_posix()
+        return doc_id_for(src.path, src.root)
 
     def _rules_path(self, src: SourceFile) -> str:
         """The path access rules match: relative to the corpus dir when the file lies in it
@@ -252,6 +254,13 @@ class Ingestor:
 
     def _visibility(self, path: Path, rel_path: str) -> Visibility:
         return self.access.visibility(rel_path, read_visibility_header(path))
+
+    def _check_size(self, path: Path) -> None:
+        """Parsers need 10-20x a file's size in memory: refuse what would not fit, early."""
+        size = path.stat().st_size
+        if size > self.max_file_bytes:
+            raise LoadError(str(path), f"too large ({size / 1e6:.0f} MB > {self.max_file_bytes / 1e6:.0f} "
+                                       "MB limit): split it, or raise ASSISTANT_MAX_FILE_BYTES")
 
     def _fail(self, report: IngestReport, path: Path, reason: str) -> None:
         report.failed.append((str(path), reason))
@@ -267,6 +276,7 @@ class Ingestor:
         for item in bar:
             src, old = item.src, item.old
             try:
+                self._check_size(src.path)
                 doc = load_document(src.path, root=src.root)
                 chunks = chunk_document(doc)
                 if not chunks:

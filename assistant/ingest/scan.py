@@ -1,7 +1,22 @@
-"""Finding the files to ingest under the given paths (folders are walked, hidden parts skipped)."""
+"""Finding the files to ingest under the given paths (folders are walked, hidden parts skipped).
+
+Partners drop anything into the corpus, so the walk itself must be safe:
+
+* Symlinked folders are never followed. A link to a folder inside the corpus adds nothing (the
+  folder is walked where it is), and one pointing at its own parent would loop forever.
+* A symlinked file is followed only when its target lies inside the corpus folder; a link to a
+  file elsewhere (`/etc/…`, a home directory) is skipped with a line. Everything indexed can be
+  quoted to every user of the bot, so only what was put *in* the corpus may become answerable.
+* Each real file is indexed once: a link and its target (or the same file given twice) keep the
+  first path that is not a link.
+* Unreadable files and folders, broken links and file names that are not valid UTF-8 (the index
+  stores names as text) get one line each, with what to do, and the walk goes on.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -27,6 +42,13 @@ class ScanResult:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    source: SourceFile
+    real: str  # resolved path: the identity of the file
+    via_link: bool
+
+
 def is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
@@ -37,24 +59,160 @@ def _unsupported(path: Path) -> str | None:
     return f"unsupported file type {path.suffix or '(none)'}"
 
 
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _bad_name(path: Path) -> str | None:
+    """File names that the index (UTF-8 text) cannot store: undecodable bytes or newlines."""
+    name = str(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8 (an old archive or copy?): rename the file"
+    if "\n" in name or "\r" in name:
+        return "file name contains a line break: rename the file"
+    return None
+
+
+def _resolve(path: Path) -> Path | None:
+    """The real path behind links, or None for a broken link or a link loop."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" before Python 3.13
+        return None
+    return real
+
+
+class _Walker:
+    """Walks one given folder, appending candidates and skip/fail lines to the result."""
+
+    def __init__(self, root: Path, result: ScanResult, out: list[_Candidate]) -> None:
+        self.root = root
+        self.real_root = root.resolve()
+        self.result = result
+        self.out = out
+        self.visited: set[tuple[int, int]] = set()
+
+    def walk(self, folder: Path) -> None:
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in self.visited:  # a bind mount seen twice
+                return
+            self.visited.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except PermissionError:
+            self.result.failed.append(
+                (str(folder), "cannot list folder (permission denied): make it readable")
+            )
+            return
+        except OSError as err:
+            self.result.failed.append((str(folder), f"cannot list folder ({err.strerror})"))
+            return
+        for entry in entries:
+            if not entry.name.startswith("."):
+                self._entry(Path(entry.path), entry)
+
+    def _entry(self, path: Path, entry: os.DirEntry) -> None:
+        try:
+            if entry.is_symlink():
+                self._link(path)
+            elif entry.is_dir(follow_symlinks=False):
+                self.walk(path)
+            elif entry.is_file(follow_symlinks=False):
+                _add_file(path, self.root, self.result, self.out)
+            elif not _unsupported(path):
+                self.result.skipped.append((str(path), "not a regular file (a pipe or device)"))
+        except OSError as err:  # vanished or unreadable while we looked
+            self.result.failed.append((str(path), f"cannot read ({err.strerror})"))
+
+    def _link(self, path: Path) -> None:
+        real = _resolve(path)
+        skipped = self.result.skipped
+        if real is None:
+            if not _unsupported(path) or not path.suffix:
+                skipped.append((str(path), "broken or looping symlink: fix or remove the link"))
+            return
+        if real.is_dir():
+            if _within(self.real_root, real):
+                skipped.append(
+                    (str(path), "symlink to a folder containing it (a loop): not followed")
+                )
+            elif _within(real, self.real_root):
+                skipped.append((str(path), f"symlink to {real}, which is scanned where it is"))
+            else:
+                skipped.append((str(path), f"symlink to a folder outside the corpus ({real}): "
+                                           "not followed; copy the files in to index them"))
+            return
+        if _unsupported(path):
+            skipped.append((str(path), _unsupported(path) or ""))
+            return
+        if not _within(real, self.real_root):
+            skipped.append((str(path), f"symlink to a file outside the corpus ({real}): not "
+                                       "followed; copy the file in to index it"))
+            return
+        _add_file(path, self.root, self.result, self.out, via_link=True, real=real)
+
+
+def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate], *,
+             via_link: bool = False, real: Path | None = None) -> None:
+    """Check one file and record it as a candidate or as a skip/fail line."""
+    if reason := _unsupported(path):
+        result.skipped.append((str(path), reason))
+        return
+    if reason := _bad_name(path):
+        result.failed.append((str(path), reason))
+        return
+    if not stat.S_ISREG(path.stat().st_mode):
+        result.skipped.append((str(path), "not a regular file (a pipe or device)"))
+        return
+    if not os.access(path, os.R_OK):
+        result.failed.append(
+            (str(path), "cannot read file (permission denied): make it readable, e.g. chmod a+r")
+        )
+        return
+    real = real or path.resolve()
+    out.append(_Candidate(SourceFile(path, root), str(real), via_link))
+
+
+def _dedupe(candidates: list[_Candidate], result: ScanResult) -> None:
+    """One entry per real file: the first path that is not a link wins, else the first path."""
+    chosen: dict[str, _Candidate] = {}
+    for cand in candidates:
+        best = chosen.get(cand.real)
+        if best is None or (best.via_link and not cand.via_link):
+            chosen[cand.real] = cand
+    winners = {id(c) for c in chosen.values()}
+    for cand in candidates:
+        if id(cand) in winners:
+            result.files.append(cand.source)
+        else:
+            kept = chosen[cand.real].source.path
+            result.skipped.append((str(cand.source.path), f"same file as {kept}: indexed once"))
+
+
 def scan(paths: Sequence[Path]) -> ScanResult:
     """Files to ingest, and the directories whose previously indexed files are to be synced."""
     result = ScanResult()
+    candidates: list[_Candidate] = []
     for given in paths:
+        given = Path(given)
         if given.is_dir():
             result.synced_dirs.append(given.resolve())
-            for path in sorted(p for p in given.rglob("*") if p.is_file()):
-                if is_hidden(path, given):
-                    continue
-                if reason := _unsupported(path):
-                    result.skipped.append((str(path), reason))
-                    continue
-                result.files.append(SourceFile(path, given))
+            _Walker(given, result, candidates).walk(given)
         elif given.is_file():
-            if reason := _unsupported(given):
-                result.skipped.append((str(given), reason))
-                continue
-            result.files.append(SourceFile(given, given.parent))
+            # A file named explicitly is followed even through a link; its root is then the
+            # target's folder, so that its path is relative to its root like any other file's.
+            link = given.is_symlink()
+            root = given.resolve().parent if link else given.parent
+            try:
+                _add_file(given, root, result, candidates, via_link=link)
+            except OSError as err:
+                result.failed.append((str(given), f"cannot read ({err.strerror})"))
+        elif given.is_symlink():
+            result.failed.append((str(given), "broken or looping symlink: fix or remove the link"))
         else:
             result.failed.append((str(given), "no such file or directory"))
+    _dedupe(candidates, result)
     return result

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
-_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]?[A-ZÀ-ÖØ-ÞĀ-Ž0-9])")
+# The lookbehind starts a match only at the first mark of a run: from every dot of a long
+# "....." leader the engine would otherwise rescan the whole run (quadratic).
+_BOUNDARY_RE = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]?[A-ZÀ-ÖØ-ÞĀ-Ž0-9])")
 _WORD_BEFORE_RE = re.compile(r"(\S+?)[.!?…]*$")
 _WORD_RE = re.compile(r"\S+")
+_LAST_WORD_WINDOW = 64  # longer than any abbreviation, initial or list number
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc mr mrs ms dr prof st no nr vs approx inc ltd co jr sr fig art vol pp ca cf "
     "dept est corp resp incl excl jan feb mar apr jun jul aug sep sept oct nov dec mt u.s e.u "
@@ -21,6 +24,9 @@ _ABBREVIATIONS = frozenset(
 
 def _false_boundary(text: str, start: int, stop: int) -> bool:
     """Is the punctuation ending at `stop` an abbreviation, initial or list number?"""
+    # Only the last word matters: searching from the sentence start made a long line full of
+    # abbreviations ("Dr. X Dr. Y …", never a real boundary) quadratic.
+    start = max(start, stop - _LAST_WORD_WINDOW)
     match = _WORD_BEFORE_RE.search(text, start, stop)
     if not match:
         return False

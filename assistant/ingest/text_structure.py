@@ -12,7 +12,8 @@ from itertools import pairwise
 from assistant.ingest.markup import clean_inline, render_row
 from assistant.ingest.paras import SENTENCE_END, Para
 
-_HEADER_RE = re.compile(r"^(source|url|title)\s*:\s*(.*\S)\s*$", re.IGNORECASE)
+# `Visibility:` (access control, read by ingest/access_rules.py) is metadata too: never content.
+_HEADER_RE = re.compile(r"^(source|url|title|visibility)\s*:\s*(.*\S)\s*$", re.IGNORECASE)
 _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _STAR_QUESTION_RE = re.compile(r"^\*{3}\s*(.+?)\s*\*{2}:?$")
 _BOLD_LINE_RE = re.compile(r"^\*\*\s*([^*].*?)\s*\*\*:?$")
@@ -20,6 +21,7 @@ _BULLET_RE = re.compile(r"^([-*+•▪◦‣●–])\s+(\S.*)$")
 _NUMBERED_RE = re.compile(r"^(\d{1,2}[.)])\s+(\S.*)$")
 _PIPE_SEP_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 _PIPE_SPLIT_RE = re.compile(r"(?<!\\)\|")
+_HEAD_LINES = 256  # header lines and front matter are looked for this far down, no further
 
 
 def _front_matter_end(lines: list[str], i: int) -> int:
@@ -35,8 +37,10 @@ def _front_matter_end(lines: list[str], i: int) -> int:
 def split_header(text: str) -> tuple[dict[str, str], str]:
     """Pull `Source:`/`Title:` header lines (or markdown front matter) off the top of a file.
 
-    They are metadata (Document.url/title), not content, so they must not reach the text."""
-    lines = text.split("\n")
+    They are metadata (Document.url/title), not content, so they must not reach the text.
+    Only the first lines are split off: a 50 MB file is not copied line by line for this."""
+    parts = text.split("\n", _HEAD_LINES)  # parts[_HEAD_LINES], if any, is the rest of the text
+    lines = parts[:_HEAD_LINES]
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
@@ -46,7 +50,7 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
         meta = {m.group(1).lower(): m.group(2).strip("\"'") for m in block if m}
         if "url" in meta:
             meta.setdefault("source", meta.pop("url"))
-        return meta, "\n".join(lines[end:])
+        return meta, "\n".join(parts[end:])
     meta: dict[str, str] = {}
     while i < len(lines):
         match = _HEADER_RE.match(lines[i].strip())
@@ -57,7 +61,7 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
         i += 1
     if not meta:
         return {}, text
-    return meta, "\n".join(lines[i:])
+    return meta, "\n".join(parts[i:])
 
 
 def _field_count(line: str) -> int:
@@ -148,6 +152,7 @@ def scan_lines(text: str) -> list[Para]:
     """Split a text body into line-level `Para`s with paragraph-break flags."""
     lines = text.split("\n")
     paras: list[Para] = []
+    more: list[str] = []  # continuation lines of paras[-1], joined once (not per line)
     gap = True
     i = 0
     while i < len(lines):
@@ -157,6 +162,7 @@ def scan_lines(text: str) -> list[Para]:
             continue
         table = _tab_table(lines, i) if "\t" in raw else _pipe_table(lines, i)
         if table is not None:
+            _extend_last(paras, more)
             rows, i = table
             for n, row in enumerate(rows):
                 paras.append(Para(row, "table_row", gap_before=gap or n == 0, explicit=True))
@@ -164,14 +170,23 @@ def scan_lines(text: str) -> list[Para]:
             continue
         prev = paras[-1] if paras else None
         if prev is not None and _continues_item(prev, raw, gap):
-            prev.text = f"{prev.text} {clean_inline(raw).replace(chr(10), ' ')}".strip()
+            more.append(clean_inline(raw).replace("\n", " "))
         else:
+            _extend_last(paras, more)
             for para in line_paras(raw):
                 para.gap_before, gap = gap, False
                 paras.append(para)
         i += 1
+    _extend_last(paras, more)
     _set_gap_after(paras)
     return paras
+
+
+def _extend_last(paras: list[Para], more: list[str]) -> None:
+    """Append the collected continuation lines to the list item they continue."""
+    if more:
+        paras[-1].text = " ".join(p for p in (paras[-1].text, *more) if p).strip()
+        more.clear()
 
 
 def _set_gap_after(paras: list[Para]) -> None:
@@ -181,28 +196,41 @@ def _set_gap_after(paras: list[Para]) -> None:
         paras[-1].gap_after = True
 
 
-def _joinable(first: Para, second: Para) -> bool:
-    """Two lines are one wrapped sentence when the first stops mid-sentence and the second
-    starts in lower case (hard-wrapped text, PDF lines)."""
+def unwrap(paras: list[Para], *, dehyphenate: bool = False) -> list[Para]:
+    """Join hard-wrapped lines back into one paragraph line (optionally undoing `hyph-\\nen`).
+
+    Linear: each joined paragraph's pieces are collected and joined once (appending to a
+    growing string made a 50 MB file of wrapped lines quadratic)."""
+    out: list[Para] = []
+    pieces: list[str] = []  # text of out[-1], still to be joined
+    for para in paras:
+        if out and _joinable_tail(out[-1], pieces[-1], para):
+            head = pieces[-1].rstrip()
+            if dehyphenate and head.endswith("-") and head[-2:-1].isalpha():
+                pieces[-1] = head[:-1]
+                pieces.append(para.text)
+            else:
+                pieces[-1] = head
+                pieces.append(f" {para.text}")
+            out[-1].gap_after = para.gap_after
+            continue
+        _close(out, pieces)
+        out.append(para)
+        pieces = [para.text]
+    _close(out, pieces)
+    return out
+
+
+def _close(out: list[Para], pieces: list[str]) -> None:
+    if out and len(pieces) > 1:
+        out[-1].text = "".join(pieces)
+
+
+def _joinable_tail(first: Para, tail: str, second: Para) -> bool:
+    """`_joinable` judged on the last piece of a paragraph that is still being joined."""
     if second.gap_before or first.kind != "text" or second.kind != "text":
         return False
     if first.bold or first.star or second.bold or second.star:
         return False
-    tail = first.text.rstrip()
-    return bool(tail) and tail[-1] not in SENTENCE_END + ":;" and second.text[:1].islower()
-
-
-def unwrap(paras: list[Para], *, dehyphenate: bool = False) -> list[Para]:
-    """Join hard-wrapped lines back into one paragraph line (optionally undoing `hyph-\\nen`)."""
-    out: list[Para] = []
-    for para in paras:
-        if out and _joinable(out[-1], para):
-            head = out[-1].text.rstrip()
-            if dehyphenate and head.endswith("-") and head[-2:-1].isalpha():
-                out[-1].text = head[:-1] + para.text
-            else:
-                out[-1].text = f"{head} {para.text}"
-            out[-1].gap_after = para.gap_after
-            continue
-        out.append(para)
-    return out
+    end = tail.rstrip()
+    return bool(end) and end[-1] not in SENTENCE_END + ":;" and second.text[:1].islower()

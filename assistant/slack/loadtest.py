@@ -109,11 +109,11 @@ class LoadReport:
 # --------------------------------------------------------------------------- plumbing
 
 
-class _IdleTracker(ThreadPoolExecutor):
+class IdleTracker(ThreadPoolExecutor):
     """The bot's listener pool, counting in-flight work so "done" means "bot idle"."""
 
-    def __init__(self, workers: int) -> None:
-        super().__init__(max_workers=workers, thread_name_prefix="load-slack")
+    def __init__(self, workers: int, *, name: str = "load-slack") -> None:
+        super().__init__(max_workers=workers, thread_name_prefix=name)
         self._pending = 0
         self._cv = threading.Condition()
 
@@ -294,7 +294,7 @@ def run_load(
     deadline = started + timeout
     token, secret = "xoxb-load-" + secrets.token_hex(8), secrets.token_hex(16)
     slack = FakeSlack(token=token)
-    executor = _IdleTracker(workers)
+    executor = IdleTracker(workers)
     server = None
     try:
         with tempfile.TemporaryDirectory(prefix="remix-load-") as tmp:
@@ -342,7 +342,7 @@ def _send_all(client: SignedClient, slack: FakeSlack, sent: Sequence[Sent], user
             f.result()
 
 
-def _wait_answered(slack: FakeSlack, sent: Sequence[Sent], executor: _IdleTracker,
+def _wait_answered(slack: FakeSlack, sent: Sequence[Sent], executor: IdleTracker,
                    deadline: float) -> bool:
     """True once every acked request has an answer and the bot is idle; False at the deadline.
 

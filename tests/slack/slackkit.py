@@ -13,7 +13,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, UploadRejected
 from assistant.feedback import FeedbackStore
 from assistant.ingest.uploads import AddedDocument
+from assistant.slack.loadtest import IdleTracker
 from assistant.memory.models import DateSpan, Event, Period, SourceRef
 from assistant.models import NOT_FOUND, Answer, Chunk, Citation, Hit
 from assistant.slack.app import build_app
@@ -224,30 +224,16 @@ def long_answer(question: str) -> Answer:
     return Answer(question=question, text="\n\n".join(paragraphs), answered=True, citations=citations)
 
 
-class TrackingExecutor(ThreadPoolExecutor):
+class TrackingExecutor(IdleTracker):
     """Counts in-flight tasks so tests can wait until the bot has finished all lazy work."""
 
     def __init__(self) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="test-slack")
-        self._pending = 0
-        self._cv = threading.Condition()
+        super().__init__(8, name="test-slack")
 
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._cv:
-            self._pending += 1
-        fut = super().submit(fn, *args, **kwargs)
-        fut.add_done_callback(self._done)
-        return fut
-
-    def _done(self, _fut: Future[Any]) -> None:
-        with self._cv:
-            self._pending -= 1
-            self._cv.notify_all()
-
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        with self._cv:
-            if not self._cv.wait_for(lambda: self._pending == 0, timeout=timeout):
-                raise AssertionError("bot still busy after %.1fs" % timeout)
+    def wait_idle(self, timeout: float = 10.0) -> bool:  # type: ignore[override]
+        if not super().wait_idle(timeout):
+            raise AssertionError("bot still busy after %.1fs" % timeout)
+        return True
 
 
 @dataclass
