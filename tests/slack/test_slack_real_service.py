@@ -46,3 +46,41 @@ def test_mention_answered_by_real_assistant(tmp_path: Path, slack: FakeSlack) ->
     assert "Kemi" in text and "*Sources:*" in text
     source_lines = [line for line in text.splitlines() if line.startswith("[1] ")]
     assert source_lines and "kick" in source_lines[0].lower()
+
+
+def test_restricted_document_reaches_only_its_audience_through_the_real_service(
+        tmp_path: Path, slack: FakeSlack) -> None:
+    from assistant.service import Assistant
+    from slackkit import message
+
+    corpus = tmp_path / "corpus"
+    (corpus / "board").mkdir(parents=True)
+    for name, text in CORPUS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "board" / "minutes.txt").write_text(
+        "Title: Board minutes\n\nThe board approved the Glimmerdale smelter budget of "
+        "12 million euros.\n", encoding="utf-8")
+    (corpus / "access.toml").write_text(
+        '[[restrict]]\npaths = ["board/**"]\nchannels = ["CBOARD"]\nusers = ["UBOSS"]\n',
+        encoding="utf-8")
+    settings = make_settings(tmp_path, slack, embedder="hash")
+    assistant = Assistant.from_settings(settings)
+    assistant.ingest(progress=False, log=lambda _: None)
+    question = "What budget did the board approve for the Glimmerdale smelter?"
+
+    with contextlib.contextmanager(start_bot)(tmp_path, slack, assistant) as bot:
+        bot.event(mention(question, ts="2.000001", channel="CPUBLIC", user="UBOSS"))
+        bot.event(message(question, ts="2.000002", channel="DOTHER", channel_type="im",
+                          user="UOTHER"))
+        bot.event(mention(question, ts="2.000003", channel="CBOARD", user="UOTHER"))
+        bot.event(message(question, ts="2.000004", channel="DBOSS", channel_type="im",
+                          user="UBOSS"))
+        slack.wait_for(lambda: len(slack.of("chat.update")) >= 4, timeout=30, what="4 answers")
+        bot.settle()
+
+    by_channel = {u["channel"]: u["text"] + all_text(u.get("blocks") or [])
+                  for u in slack.of("chat.update")}
+    for channel in ("CPUBLIC", "DOTHER"):  # an allowed user in a public channel is not enough
+        assert "12 million" not in by_channel[channel] and "Board minutes" not in by_channel[channel]
+    for channel in ("CBOARD", "DBOSS"):
+        assert "12 million" in by_channel[channel]
