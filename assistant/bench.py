@@ -201,6 +201,9 @@ def _slack_load_rows(assistant) -> list[Row]:
                         ("Slack load: answer p95", "latency_p95_s")):
         rows.append((label, f"{getattr(ours, attr):.2f} s", f"{getattr(serial, attr):.2f} s "
                      "(serialised)", "20 users, 200 requests"))
+    rows.append(("Slack load: throughput", f"{ours.requests / ours.seconds:.0f} questions/s",
+                 f"{serial.requests / serial.seconds:.0f} questions/s",
+                 "a burst: all 200 sent within about a second"))
     rows.append(("Slack load: acked < 3 s / answered once",
                   f"{ours.acked_in_time}/{ours.requests} / {ours.answered_once}/{ours.requests}",
                   f"{serial.acked_in_time}/{serial.requests} / {serial.answered_once}/{serial.requests}",
