@@ -215,3 +215,26 @@ def test_drafts_and_listings_hold_nothing_restricted_for_unallowed_audiences(
     if section == "past-events":
         assert SECRET in _draft_text(assistant, section, STEERING)
         assert any(SECRET in e.title for e in assistant.events(audience=DM_COORD))
+
+
+def test_cli_sees_everything_unless_it_asks_as_a_channel_or_user(assistant: Assistant):
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    s = assistant.settings
+    env = {"ASSISTANT_CORPUS_DIR": str(s.corpus_dir), "ASSISTANT_INDEX_DIR": str(s.index_dir),
+           "ASSISTANT_DATA_DIR": str(s.data_dir), "ASSISTANT_CACHE_DIR": str(s.cache_dir),
+           "ASSISTANT_EMBEDDER": "hash", "ASSISTANT_LLM_BASE_URL": ""}
+
+    def shown(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result.output.replace(QUESTION, "")
+
+    assert "40 percent" in shown("ask", QUESTION)
+    assert SECRET not in shown("ask", QUESTION, "--as-channel", "CGENERAL")
+    assert SECRET not in shown("ask", QUESTION, "--as-user", "UOTHER")
+    assert "40 percent" in shown("ask", QUESTION, "--as-user", "UCOORD")
+    assert SECRET in shown("events") and SECRET not in shown("events", "--as-channel", "CGENERAL")
+    assert "ZQC" in shown("glossary") and "ZQC" not in shown("glossary", "--as-user", "UOTHER")
