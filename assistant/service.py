@@ -16,6 +16,7 @@ from datetime import date
 
 from .access import Audience
 from .answering.extractive import ExtractiveAnswerer
+from .answering.compound import answer_parts, split_question
 from .answering.followup import contextualise
 from .answering.structured import StructuredAnswerer, expand_acronyms
 from .answering.llm import LLMAnswerer
@@ -207,15 +208,24 @@ class Assistant:
     def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
             id: str | None = None, audience: Audience | None = None) -> Answer:
         query = contextualise(question.strip(), history)
-        # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
         memory = self.memory(audience=audience)
+        parts = split_question(query)
+        if len(parts) > 1:  # two questions in one: each retrieved and answered on its own
+            answer = answer_parts(query, parts,
+                                  lambda part: self._answer(part, memory, k, audience), id=id)
+        else:
+            answer = self._answer(query, memory, k, audience)
+        answer.question, answer.id = question, id
+        answer.hits = answer.hits[: max(k or self.settings.k, 5)]
+        return answer
+
+    def _answer(self, query: str, memory: ProjectMemory, k: int | None,
+                audience: Audience | None) -> Answer:
+        # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
         hits = self.search(expand_acronyms(query, memory), k=max(k or self.settings.k, 20),
                            audience=audience)
         answer = StructuredAnswerer(memory=memory).answer(query, hits=hits)
         if answer is not None:  # a complete list from the memory, each row cited
-            answer.hits, answer.id = hits, id
-        else:
-            answer = self._answerer().answer(query, hits, id=id)
-        answer.question = question
-        answer.hits = answer.hits[: max(k or self.settings.k, 5)]
-        return answer
+            answer.hits = hits
+            return answer
+        return self._answerer().answer(query, hits)
