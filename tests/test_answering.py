@@ -233,3 +233,14 @@ def test_who_is_the_role_needs_a_name_stated_in_that_role() -> None:
     assert not ExtractiveAnswerer(idf=flat_idf).answer(question, no_role).answered
     answer = ExtractiveAnswerer(idf=flat_idf).answer(question, with_role)
     assert answer.answered and "Regional Council of Lapland" in answer.text
+
+
+@pytest.mark.parametrize("text, is_day", [
+    ("14.00-17.00 Workshop in room 2", False),  # clock times are not dates
+    ("Coffee 10.30-11.00", False),
+    ("Share 1.25.2020 of the budget", False),  # no month 25
+    ("The meeting was on 12-13.2.2020 in Kemi", True),
+    ("Deadline 30/09/2019", True),
+])
+def test_numeric_dates_need_a_real_day_and_month(text: str, is_day: bool):
+    assert has_type(text, "day") is is_day

@@ -26,7 +26,9 @@ _MONTHS = (
     "januar|februar|marz|juni|juli|oktober|dezember"
 )
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)s?")
-_NUMERIC_DATE = r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"  # 12.2.2020, 4-6.4.2017, 30/09/2019
+# 12.2.2020, 30/09/2019 (and the "13.2.2020" of "12-13.2.2020"): a real day and month with one
+# separator throughout, so clock times ("14.00-17.00") and decimals are not dates.
+_NUMERIC_DATE = r"(?:0?[1-9]|[12]\d|3[01])(?P<sep>[./-])(?:0?[1-9]|1[0-2])(?P=sep)\d{2,4}\b"
 _DATE = re.compile(
     rf"\b({_NUMERIC_DATE}|\d{{1,2}}\.\d{{1,2}}\.|(?:{_MONTHS})\b|(1[89]\d\d|20\d\d)s?\b)"
 )
