@@ -244,3 +244,25 @@ def test_who_is_the_role_needs_a_name_stated_in_that_role() -> None:
 ])
 def test_numeric_dates_need_a_real_day_and_month(text: str, is_day: bool):
     assert has_type(text, "day") is is_day
+
+
+def test_a_value_about_another_subject_does_not_answer(tmp_path) -> None:
+    """A population of the right kind, on a page about another region, is not Kainuu's."""
+    from assistant.config import Settings
+    from assistant.service import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "lapland.txt").write_text(
+        "Title: Lapland\n\nIn 2019 around 180,000 people lived in the Lapland region, 3.3% of "
+        "the Finnish population.\n", encoding="utf-8")
+    (corpus / "partnership.txt").write_text(
+        "Title: Partnership\n\nIn 2019 five regions joined forces with the Kainuu region in a "
+        "mining partnership.\n", encoding="utf-8")
+    assistant = Assistant(settings=Settings(corpus_dir=corpus, index_dir=tmp_path / "ix",
+                                            data_dir=tmp_path / "d", cache_dir=tmp_path / "c",
+                                            embedder="hash"))
+    assistant.ingest(progress=False, log=lambda _: None)
+    assert not assistant.ask("What was the population of the Kainuu region in 2019?").answered
+    lapland = assistant.ask("What is the population of Lapland?")
+    assert lapland.answered and "180,000" in lapland.text

@@ -19,7 +19,7 @@ from .followup import contextualise
 
 _WH = (r"(?:which|what|who|whom|whose|when|where|why|how(?:\s+(?:many|much|long|often))?|"
        r"in\s+(?:which|what)|on\s+(?:which|what)|at\s+(?:which|what)|from\s+(?:which|what)|"
-       r"by\s+(?:which|what)|for\s+(?:which|what)|to\s+(?:which|what)|"
+       r"by\s+(?:which|what)|for\s+(?:which|what)|to\s+(?:which|what)|with\s+(?:which|what)|"
        r"is|are|was|were|did|does|do|has|have|can)")
 _SPLIT = re.compile(rf"(?:,\s*|;\s*|\s+)and\s+(?={_WH}\b)", re.I)
 _ASKS = re.compile(r"\b(which|what|who|whom|whose|when|where|why|how)\b|^\s*(is|are|was|were|did|"

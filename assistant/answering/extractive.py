@@ -259,8 +259,22 @@ class ExtractiveAnswerer:
             return max(lexical, c.prior) if c.foreign else lexical
 
         support = lifted(best, sum(w * _match(t, covered) for t, w in weights.items()) / total)
+        # The value that answers must come from a passage about the question's subject: most
+        # of its proper names (by weight) occur there. Lapland's page states a population of the
+        # right kind, about the wrong region, for "the population of Kainuu".
+        own = re.sub(r"\s*\([^()]*\)$", "", prof.text)  # not a follow-up's added context
+        names = set(tokenize(" ".join(_PROPER.findall(own)), query=True)) & set(prof.terms)
+        name_weight = sum(weights[t] for t in names)
+
+        def about_subject(c: Candidate) -> bool:
+            if c.foreign or not names:
+                return True
+            words = _chunk_words(c.hit)
+            return sum(weights[t] for t in names if _match(t, words)) >= name_weight / 2
+
         for answer_type in prof.types:
-            typed = [lifted(c, c.context_coverage) for c in selected if answer_type in c.types]
+            typed = [lifted(c, c.context_coverage) for c in selected
+                     if answer_type in c.types and about_subject(c)]
             support = min(support, max(typed, default=0.0) + 0.15)
         return support, support >= self.thresholds.min_support
 
@@ -320,6 +334,15 @@ def _analysed(text: str, kind: str
             where.setdefault(tok, []).append(n)
         positions.append(where)
     return units, bags, positions
+
+
+_PROPER = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-ZÀ-ÖØ-Þ][\w’'-]*")  # capitalised, not sentence-initial
+
+
+def _chunk_words(hit: Hit) -> frozenset[str]:
+    """Every word of a hit's chunk, its title and section (what the passage is about)."""
+    chunk = hit.chunk
+    return _chunk_bag(chunk.text, chunk.kind, chunk.title) | _bag(chunk.section)
 
 
 @lru_cache(maxsize=4096)
