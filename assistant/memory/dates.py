@@ -297,7 +297,7 @@ def _build(written: str, raw: _Raw, y1: int, y2: int) -> DateSpan | None:
         return None
     if end < start:
         return None
-    return DateSpan(written, start, end, raw.precision)
+    return DateSpan(written.strip(" ,;:"), start, end, raw.precision)  # "25 November," -> as said
 
 
 def _month_end(year: int, month: int) -> date:
