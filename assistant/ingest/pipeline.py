@@ -28,7 +28,7 @@ from ..retrieval.store import FileRecord, IndexReader, IndexStore, StoredChunk
 from .access_rules import AccessRules, read_visibility_header
 from .chunking import chunk_document
 from .loaders import doc_id_for, load_document
-from .scan import SourceFile, is_hidden, scan
+from .scan import SourceFile, scan
 
 
 @dataclass(slots=True)
