@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TypeVar
 
 from assistant.memory.models import Organisation, Term
 from assistant.memory.nuts import country_code
@@ -206,15 +207,23 @@ def _aligns(acr: str, words: tuple[str, ...]) -> bool:
 
 def _best_first(pairs: list[_Pair]) -> list[_Pair]:
     """One term per (acronym, expansion); per acronym the best-supported expansion first."""
+    return _most_supported(pairs)
+
+
+_T = TypeVar("_T")  # _Pair or Term: anything with .acronym and .expansion
+
+
+def _most_supported(items: list[_T]) -> list[_T]:
+    """The first of each (acronym, expansion) in first-seen acronym order, per acronym the
+    expansion stated most often first."""
     counts: dict[tuple[str, str], int] = {}
-    first: dict[tuple[str, str], _Pair] = {}
-    for pair in pairs:
-        key = (pair.acronym, _expansion_key(pair.expansion))
+    first: dict[tuple[str, str], _T] = {}
+    for item in items:
+        key = (item.acronym, _expansion_key(item.expansion))  # type: ignore[attr-defined]
         counts[key] = counts.get(key, 0) + 1
-        first.setdefault(key, pair)
-    order = {acr: i for i, acr in enumerate(dict.fromkeys(p.acronym for p in pairs))}
-    keys = sorted(first, key=lambda k: (order[k[0]], -counts[k]))
-    return [first[k] for k in keys]
+        first.setdefault(key, item)
+    order = {acr: n for n, acr in enumerate(dict.fromkeys(k[0] for k in first))}
+    return [first[k] for k in sorted(first, key=lambda k: (order[k[0]], -counts[k]))]
 
 
 def _expansion_key(expansion: str) -> str:
@@ -224,14 +233,7 @@ def _expansion_key(expansion: str) -> str:
 
 def dedupe_terms(terms: list[Term]) -> list[Term]:
     """Across documents: one Term per (acronym, expansion), most-supported expansion first."""
-    counts: dict[tuple[str, str], int] = {}
-    first: dict[tuple[str, str], Term] = {}
-    for term in terms:
-        key = (term.acronym, _expansion_key(term.expansion))
-        counts[key] = counts.get(key, 0) + 1
-        first.setdefault(key, term)
-    order = {acr: i for i, acr in enumerate(dict.fromkeys(t.acronym for t in terms))}
-    return [first[k] for k in sorted(first, key=lambda k: (order[k[0]], -counts[k]))]
+    return _most_supported(terms)
 
 
 _ORG_COLUMNS = frozenset({"partner", "partners", "organisation", "organization", "institution",
