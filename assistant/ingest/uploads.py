@@ -30,12 +30,6 @@ class AddedDocument:
     status: Literal["added", "updated", "unchanged"]
     added_by: str | None = None
 
-    def summary(self) -> str:
-        if self.status == "unchanged":
-            return f"{self.name} is already in the project documents, unchanged."
-        verb = "Added" if self.status == "added" else "Updated"
-        return f"{verb} {self.name}: {self.chunks} chunks, searchable now."
-
 
 def safe_name(filename: str) -> str:
     """The base name only, without control characters or leading dots; raises if nothing is left."""

@@ -62,12 +62,13 @@ def token_may_go_to(url: str, api_base_url: str) -> bool:
 def outcome_text(name: str, added: Any) -> str:
     """What the admin reads after ``add_document`` (an ``AddedDocument``)."""
     status = getattr(added, "status", "added")
-    chunks = getattr(added, "chunks", 0)
+    n = getattr(added, "chunks", 0)
+    chunks = f"{n} chunk" if n == 1 else f"{n} chunks"
     if status == "unchanged":
         return f"*{name}* is already in the project documents, unchanged."
     if status == "updated":
-        return f"Updated *{name}*: it replaced the earlier version ({chunks} chunks)."
-    return f"Added *{name}* to the project documents: {chunks} chunks, searchable now."
+        return f"Updated *{name}*: it replaced the earlier version ({chunks})."
+    return f"Added *{name}* to the project documents: {chunks}, searchable now."
 
 
 @dataclass

@@ -84,3 +84,38 @@ def test_restricted_document_reaches_only_its_audience_through_the_real_service(
         assert "12 million" not in by_channel[channel] and "Board minutes" not in by_channel[channel]
     for channel in ("CBOARD", "DBOSS"):
         assert "12 million" in by_channel[channel]
+
+
+def test_admin_upload_through_the_real_service_is_answerable_at_once(
+        tmp_path: Path, slack: FakeSlack) -> None:
+    from assistant.service import Assistant
+    from slackkit import message
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in CORPUS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path, slack, embedder="hash", slack_admins=["UADMIN"])
+    assistant = Assistant.from_settings(settings)
+    assistant.ingest(progress=False, log=lambda _: None)
+    note = (b"Title: Site visit\n\nThe site visit to the Pyhasalmi mine took place on "
+            b"4 May 2021 with twelve partners.\n")
+
+    with contextlib.contextmanager(start_bot)(tmp_path, slack, assistant,
+                                              slack_admins=["UADMIN"]) as bot:
+        file = slack.add_file("site-visit.txt", note, user="UADMIN")
+        bot.event(message("", ts="3.000001", channel="DADMIN", channel_type="im", user="UADMIN",
+                          subtype="file_share", files=[file]))
+        slack.wait_for(lambda: [u for u in slack.of("chat.update") if "site-visit" in u["text"]],
+                       timeout=30, what="upload outcome")
+        bot.event(mention("When did the site visit to the Pyhasalmi mine take place?",
+                          ts="3.000002", channel="CPUBLIC"))
+        slack.wait_for(lambda: [u for u in slack.of("chat.update") if u["channel"] == "CPUBLIC"],
+                       timeout=30, what="answer")
+        bot.settle()
+
+    outcome = next(u["text"] for u in slack.of("chat.update") if "site-visit" in u["text"])
+    assert outcome == "Added *site-visit.txt* to the project documents: 1 chunk, searchable now."
+    assert (corpus / "uploads" / "site-visit.txt").read_bytes() == note
+    answer = next(u for u in slack.of("chat.update") if u["channel"] == "CPUBLIC")
+    assert "4 May 2021" in answer["text"]
