@@ -158,11 +158,7 @@ class Assistant:
 
     def memory(self, *, audience: Audience | None = None) -> ProjectMemory:
         """The structured project memory, limited to what `audience` may see."""
-        reader = self.reader()
-        audience = audience or Audience.everyone()
-        if audience.unrestricted:
-            return reader.memory()
-        return reader.memory().only_docs(reader.visible_doc_ids(audience))
+        return self.reader().memory_for(audience or Audience.everyone())
 
     def events(self, *, start: date | None = None, end: date | None = None,
                audience: Audience | None = None) -> list[Event]:

@@ -23,6 +23,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,13 +98,15 @@ class IndexReader:
         self._db = sqlite3.connect(f"file:{directory / 'chunks.sqlite3'}?mode=ro", uri=True,
                                    check_same_thread=False)
         self._db.row_factory = sqlite3.Row
-        self._db_lock = threading.Lock()  # one connection shared by the bot's worker threads
+        self._lock = threading.Lock()  # the connection and the caches, shared by worker threads
         self.dense = faiss.read_index(str(directory / "dense.faiss"))
         self.lexical = LexicalIndex.load(directory / "lexical")
         self._cache: dict[int, Chunk] = {}
         self._files = self._read_files()
         self._row_file = self._read_row_files()
-        self._masks: dict[Audience, np.ndarray | None] = {}
+        # Per-audience views, bounded: a long-running bot meets many channels and users.
+        self._masks: OrderedDict[Audience, np.ndarray | None] = OrderedDict()
+        self._views: OrderedDict[Audience, ProjectMemory] = OrderedDict()
         self._memory: ProjectMemory | None = None
 
     @property
@@ -121,7 +124,7 @@ class IndexReader:
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
         """Chunks for FAISS row ids, in the given order (cached: the same rows recur)."""
         rows = [int(r) for r in rows]  # numpy ints would be bound as blobs by SQLite
-        with self._db_lock:
+        with self._lock:
             missing = [r for r in rows if r not in self._cache]
             if missing:
                 marks = ",".join("?" * len(missing))
@@ -130,7 +133,7 @@ class IndexReader:
             return [self._cache[r] for r in rows]
 
     def all_chunks(self) -> list[StoredChunk]:
-        with self._db_lock:
+        with self._lock:
             return [
                 StoredChunk(_row_to_chunk(r), r["file_key"], r["text_hash"])
                 for r in self._db.execute("SELECT * FROM chunks ORDER BY row")
@@ -157,14 +160,16 @@ class IndexReader:
 
     def allowed_rows(self, audience: Audience) -> np.ndarray | None:
         """Boolean mask of the chunk rows `audience` may see; None when it may see all."""
-        if audience in self._masks:
-            return self._masks[audience]
+        with self._lock:
+            if audience in self._masks:
+                self._masks.move_to_end(audience)
+                return self._masks[audience]
         visible = np.asarray([audience.may_see(f.visibility) for f in self._files.values()]
                              + [False], dtype=bool)  # index -1: a chunk without a file record
         mask = visible[self._row_file] if len(self._row_file) else np.zeros(0, dtype=bool)
         result = None if bool(mask.all()) else mask
-        with self._db_lock:
-            self._masks[audience] = result
+        with self._lock:
+            _remember(self._masks, audience, result)
         return result
 
     def visible_doc_ids(self, audience: Audience) -> frozenset[str]:
@@ -179,16 +184,29 @@ class IndexReader:
         """The whole structured memory (all documents); callers filter by audience."""
         if self._memory is None:
             memory = ProjectMemory()
-            with self._db_lock:
+            with self._lock:
                 rows = self._db.execute("SELECT data FROM memory ORDER BY file_key").fetchall()
             for (data,) in rows:
                 memory.extend(ProjectMemory.from_json(json.loads(data)))
             self._memory = memory
         return self._memory
 
+    def memory_for(self, audience: Audience) -> ProjectMemory:
+        """The memory read from the documents `audience` may see (cached per audience)."""
+        if audience.unrestricted:
+            return self.memory()
+        with self._lock:
+            if audience in self._views:
+                self._views.move_to_end(audience)
+                return self._views[audience]
+        view = self.memory().only_docs(self.visible_doc_ids(audience))
+        with self._lock:
+            _remember(self._views, audience, view)
+        return view
+
     def file_memory(self) -> dict[str, str]:
         """Stored memory JSON per file key (an ingest keeps it for unchanged files)."""
-        with self._db_lock:
+        with self._lock:
             return dict(self._db.execute("SELECT file_key, data FROM memory").fetchall())
 
     def vectors(self) -> np.ndarray:
@@ -196,6 +214,16 @@ class IndexReader:
 
     def close(self) -> None:
         self._db.close()
+
+
+_CACHED_AUDIENCES = 256
+
+
+def _remember(cache: OrderedDict, key: object, value: object) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHED_AUDIENCES:
+        cache.popitem(last=False)
 
 
 class IndexStore:
