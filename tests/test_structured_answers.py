@@ -11,8 +11,9 @@ from assistant.answering.structured import StructuredAnswerer
 from assistant.memory.models import DateSpan, Event, ProjectMemory, Region, SourceRef, Term
 
 
-def _src(n: int, doc: str = "report.txt") -> SourceRef:
-    return SourceRef(chunk_id=f"{doc}#{n}", doc_id=doc, title=f"Title of {doc}", quote=f"row {n}")
+def _src(n: int, doc: str = "report.txt", chunk: int | None = None) -> SourceRef:
+    return SourceRef(chunk_id=f"{doc}#{n if chunk is None else chunk}", doc_id=doc,
+                     title=f"Title of {doc}", quote=f"row {n}")
 
 
 def _day(y: int, m: int, d: int, text: str) -> DateSpan:
@@ -33,7 +34,8 @@ MEMORY = ProjectMemory(
         Event("Scoping note final", _src(9, "other.txt"), _day(2020, 5, 28, "28 May 2020"), None,
               None, "past"),
         Event("Partnership meeting", _src(4), _month(2020, 9, "September"), "Online", True, "planned"),
-        Event("Match-making", _src(5), _month(2020, 11, "November"), "Online", True, "planned"),
+        Event("Match-making", _src(5, chunk=4), _month(2020, 11, "November"), "Online", True,
+              "planned"),  # the same table chunk as the row above
         Event("Old autumn conference", _src(6, "old.txt"), _day(2018, 11, 27, "27 November"),
               "Bilbao", False, "planned"),
         Event("Cluster week", _src(7, "old.txt"), _day(2019, 4, 9, "9 April 2019"), "León", False,
@@ -79,6 +81,8 @@ def test_planned_events_in_a_season_without_year_come_from_the_latest_such_seaso
     assert "Partnership meeting" in text and "Match-making" in text
     assert "Old autumn conference" not in text  # 2018: not the latest autumn
     assert "Kick-off" not in text  # past, not planned
+    # both rows come from one chunk: one citation whose quote holds both rows
+    assert len(answer.citations) == 1 and answer.citations[0].quote == "row 4 … row 5"
 
 
 def test_held_in_a_year_counts_events_that_are_over_by_now(answerer):

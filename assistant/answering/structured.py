@@ -56,12 +56,17 @@ class _Cites:
         self._n: dict[str, int] = {}
 
     def __call__(self, ref: SourceRef) -> str:
+        """The marker for `ref`; rows of one chunk share a number and its quote holds them all."""
         if ref.chunk_id not in self._n:
             n = len(self.citations) + 1
             self._n[ref.chunk_id] = n
             self.citations.append(Citation(n=n, doc_id=ref.doc_id, title=ref.title,
                                            quote=ref.quote, page=ref.page, section=ref.section,
                                            url=ref.url))
+        else:
+            cited = self.citations[self._n[ref.chunk_id] - 1]
+            if ref.quote not in cited.quote:
+                cited.quote = f"{cited.quote} … {ref.quote}"
         return f"[{self._n[ref.chunk_id]}]"
 
 
