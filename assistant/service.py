@@ -222,6 +222,5 @@ class Assistant:
                            audience=audience)
         answer = StructuredAnswerer(memory=memory).answer(query, hits=hits)
         if answer is not None:  # a complete list from the memory, each row cited
-            answer.hits = hits
             return answer
         return self._answerer().answer(query, hits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import HEDGE, ExtractiveAnswerer
 from assistant.answering.question import answer_types_of, has_type
 from assistant.answering.units import split_sentences, split_units
 from assistant.models import NOT_FOUND, Chunk, Hit
@@ -266,3 +266,26 @@ def test_a_value_about_another_subject_does_not_answer(tmp_path) -> None:
     assert not assistant.ask("What was the population of the Kainuu region in 2019?").answered
     lapland = assistant.ask("What is the population of Lapland?")
     assert lapland.answered and "180,000" in lapland.text
+
+
+def test_an_answer_opens_with_the_unit_holding_the_value_asked_for(tmp_path) -> None:
+    from assistant.config import Settings
+    from assistant.service import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news.txt").write_text(
+        "Title: Mining industry partnership news\n\nThe main purpose of the Mining industry "
+        "partnership is to start joint work on mining value chains in the partnership regions.\n",
+        encoding="utf-8")
+    (corpus / "form.txt").write_text(
+        "Title: Mining industry partnership monitoring report\n\n"
+        "Start date of your partnership: Fall 2019\n",
+        encoding="utf-8")
+    assistant = Assistant(settings=Settings(corpus_dir=corpus, index_dir=tmp_path / "ix",
+                                            data_dir=tmp_path / "d", cache_dir=tmp_path / "c",
+                                            embedder="hash"))
+    assistant.ingest(progress=False, log=lambda _: None)
+    answer = assistant.ask("When did the Mining industry partnership start?")
+    assert answer.answered and "Fall 2019" in answer.text
+    assert answer.text.replace(HEDGE, "").lstrip().startswith("Start date")

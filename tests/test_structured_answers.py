@@ -119,3 +119,14 @@ def test_empty_memory_answers_nothing():
     for q in ("Which meetings took place in spring 2020?", "What is the NUTS code of Asturias?",
               "What does CRM stand for?"):
         assert empty.answer(q) is None
+
+
+def test_the_cited_chunks_lead_the_retrieved_list(answerer):
+    from assistant.models import Chunk, Hit
+
+    def hit(chunk_id: str, doc: str) -> Hit:
+        return Hit(chunk=Chunk(chunk_id=chunk_id, doc_id=doc, title=doc, text="…"), score=0.1)
+
+    hits = [hit("x.txt#0", "x.txt"), hit("report.txt#10", "report.txt"), hit("y.txt#3", "y.txt")]
+    answer = answerer.answer("What is the NUTS code of Asturias?", hits=hits)
+    assert [h.chunk.chunk_id for h in answer.hits] == ["report.txt#10", "x.txt#0", "y.txt#3"]

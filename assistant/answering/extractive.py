@@ -77,7 +77,8 @@ class ExtractiveAnswerer:
         confidence, ok = self._decide(prof, best, selected)
         if not ok:
             return self._refusal(question, hits, candidates, id=id, confidence=confidence)
-        return self._compose(question, selected, hits, id=id, confidence=confidence)
+        return self._compose(question, _value_first(prof, selected), hits, id=id,
+                             confidence=confidence)
 
     # -- scoring -----------------------------------------------------------------------------
 
@@ -381,6 +382,15 @@ def _foreign(text: str, *, min_words: int = 20) -> bool:
 
 def _close(positions: dict[str, list[int]], a: str, b: str, window: int = 3) -> bool:
     return any(abs(i - j) <= window for i in positions.get(a, ()) for j in positions.get(b, ()))
+
+
+def _value_first(prof: QuestionProfile, selected: list[Candidate]) -> list[Candidate]:
+    """The answer opens with a unit holding what was asked for ("When did it start?" opens
+    with the start date), when the best-scoring unit only restates the topic."""
+    if not prof.types or prof.types & selected[0].types:
+        return selected
+    typed = [c for c in selected if prof.types & c.types]
+    return typed[:1] + [c for c in selected if c not in typed[:1]]
 
 
 def make_citation(n: int, hit: Hit, quote: str) -> Citation:

@@ -55,6 +55,11 @@ class _Cites:
         self.citations: list[Citation] = []
         self._n: dict[str, int] = {}
 
+    @property
+    def chunk_ids(self) -> list[str]:
+        """The cited chunks, in citation order."""
+        return list(self._n)
+
     def __call__(self, ref: SourceRef) -> str:
         """The marker for `ref`; rows of one chunk share a number and its quote holds them all."""
         if ref.chunk_id not in self._n:
@@ -97,15 +102,24 @@ class StructuredAnswerer:
     def answer(self, question: str, *, hits: Sequence[Hit] = ()) -> Answer | None:
         """`hits` (the retrieval for the question) scope the answers that depend on which
         partnership or project is meant: region lists only come from documents retrieved."""
+        self._last = _Cites()
+        answer = None
         for attempt in (self._acronym, self._nuts, self._events):
             answer = attempt(question)
             if answer is not None:
-                answer.question = question
-                return answer
-        answer = self._regions(question, hits)
-        if answer is not None:
-            answer.question = question
+                break
+        else:
+            answer = self._regions(question, hits)
+        if answer is None:
+            return None
+        answer.question = question
+        cited = {cid: i for i, cid in enumerate(self._last.chunk_ids)}
+        answer.hits = sorted(hits, key=lambda h: cited.get(h.chunk.chunk_id, len(cited)))
         return answer
+
+    def _cites(self) -> _Cites:
+        self._last = _Cites()  # kept to put the cited chunks first among the hits
+        return self._last
 
     # -- acronyms -----------------------------------------------------------------------
 
@@ -121,7 +135,7 @@ class StructuredAnswerer:
             t for t in self.memory.terms if t.acronym.casefold() == asked.casefold()]
         if not terms:
             return None
-        cite = _Cites()
+        cite = self._cites()
         groups = grouped(terms, lambda t: fold(t.expansion))
         first, first_refs = groups[0]
         text = f"{first.acronym} stands for {first.expansion} {_all(cite, first_refs)}."
@@ -144,7 +158,7 @@ class StructuredAnswerer:
         # The longest matching name wins ("North Karelia" over "Karelia").
         longest = max(len(fold(r.name)) for r in named)
         named = [r for r in named if len(fold(r.name)) == longest]
-        cite = _Cites()
+        cite = self._cites()
         lines = [f"{_region_label(r)}: NUTS code {r.nuts} {_all(cite, refs)}"
                  for r, refs in grouped(named, lambda r: (fold(r.name), r.nuts))]
         return Answer(question=question, text="; ".join(lines) + ".", answered=True,
@@ -163,7 +177,7 @@ class StructuredAnswerer:
                    if r.role == roles[0] and r.source.doc_id in top_docs]
         if not regions:
             return None
-        cite = _Cites()
+        cite = self._cites()
         rows = grouped(regions, lambda r: (fold(r.name), r.nuts))
         lines = [f"The documents list {len(rows)} {roles[0]} regions:"]
         lines += [f"• {_region_label(r)}" + (f", NUTS {r.nuts}" if r.nuts else "")
@@ -195,7 +209,7 @@ class StructuredAnswerer:
         if not events:
             return None
         events.sort(key=event_sort_key)
-        cite = _Cites()
+        cite = self._cites()
         kind = "planned events" if planned else "events"
         where = f" in {wanted.label}" if wanted is not None else ""
         lines = [f"The documents list {len(events)} {kind}{where}:"]
