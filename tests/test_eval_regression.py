@@ -10,9 +10,9 @@ false-refusal ceilings are the measured rate plus about 0.05. Raise a floor when
 improves its figure for good; lower one only with a reason in the commit message.
 
 Measured at the commit that set these floors (same figures on repeated runs):
-  minilm samples  hit@3 0.957  answer_accuracy 0.957  refused 1.000  false_refusals 0.000
+  minilm samples  hit@3 1.000  answer_accuracy 0.957  refused 1.000  false_refusals 0.000
   minilm dev      hit@3 0.958  answer_accuracy 0.771  refused 0.889  false_refusals 0.083
-  e5     samples  hit@3 0.957  answer_accuracy 0.957  refused 1.000  false_refusals 0.000
+  e5     samples  hit@3 1.000  answer_accuracy 0.957  refused 1.000  false_refusals 0.000
   e5     dev      hit@3 1.000  answer_accuracy 0.854  refused 0.889  false_refusals 0.042
 (structured answers from the project memory, acronym expansion, compound questions answered
 part by part, and the subject check on typed values raised these).
@@ -30,9 +30,9 @@ import pytest
 from assistant.evaluation import EvalResult, evaluate, load_qa
 
 FLOORS: dict[tuple[str, str], dict[str, float]] = {
-    ("minilm", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.90, "refused_unanswerable": 0.95},
+    ("minilm", "samples"): {"hit@3": 0.95, "answer_accuracy": 0.90, "refused_unanswerable": 0.95},
     ("minilm", "dev"): {"hit@3": 0.90, "answer_accuracy": 0.72, "refused_unanswerable": 0.85},
-    ("e5", "samples"): {"hit@3": 0.90, "answer_accuracy": 0.90, "refused_unanswerable": 0.95},
+    ("e5", "samples"): {"hit@3": 0.95, "answer_accuracy": 0.90, "refused_unanswerable": 0.95},
     ("e5", "dev"): {"hit@3": 0.95, "answer_accuracy": 0.80, "refused_unanswerable": 0.85},
 }
 MAX_FALSE_REFUSALS: dict[tuple[str, str], float] = {
