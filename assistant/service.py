@@ -1,7 +1,10 @@
-"""The one facade the edges (CLI, Slack, eval, bench) call: ingest, search, ask.
+"""The one facade the edges (CLI, Slack, eval, bench) call: ingest, search, ask, the structured
+memory (events, regions, glossary), drafts, and documents added at run time.
 
 It owns the loaded index and the query embedder, so a long-running process (the Slack bot)
-loads them once, and it notices when an ingest has swapped in a new index version.
+loads them once, and it notices when an ingest has swapped in a new index version. Every read
+takes an `Audience`: what it returns comes only from documents that audience may see (None is
+the unrestricted CLI).
 """
 
 from __future__ import annotations
@@ -9,17 +12,16 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from datetime import date
-
 from .access import Audience
-from .answering.extractive import ExtractiveAnswerer
 from .answering.compound import answer_parts, split_question
+from .answering.extractive import ExtractiveAnswerer
 from .answering.followup import contextualise
-from .answering.structured import StructuredAnswerer, expand_acronyms
 from .answering.llm import LLMAnswerer
+from .answering.structured import StructuredAnswerer, expand_acronyms
 from .config import Settings, load_settings
 from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
 from .errors import IndexMissingError, UploadRejected
@@ -203,6 +205,8 @@ class Assistant:
 
     def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
             id: str | None = None, audience: Audience | None = None) -> Answer:
+        """A cited answer, or a refusal with the nearest sources. A question that asks two
+        things is answered part by part; lists, codes and acronyms come from the memory."""
         query = contextualise(question.strip(), history)
         memory = self.memory(audience=audience)
         parts = split_question(query)
@@ -217,6 +221,7 @@ class Assistant:
 
     def _answer(self, query: str, memory: ProjectMemory, k: int | None,
                 audience: Audience | None) -> Answer:
+        """One question: retrieval (acronyms expanded), then the memory, else the answerer."""
         # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
         hits = self.search(expand_acronyms(query, memory), k=max(k or self.settings.k, 20),
                            audience=audience)
