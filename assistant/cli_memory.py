@@ -7,7 +7,6 @@ same shape as an answer's citations.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,6 +16,7 @@ import click
 
 from .access import Audience
 from .memory.models import DateSpan, Event, Period, Region, SourceRef, Term
+from .memory import query
 from .memory.query import fold, grouped
 
 
@@ -62,25 +62,13 @@ class Sources:
 
 
 def parse_bound(text: str | None, *, end: bool) -> date | None:
-    """'2020-03-11', '2020-03', '2020', 'March 2020', 'spring 2020' -> first (or last) day."""
+    """--from/--to: see `assistant.memory.query.parse_bound`; a bad date is a usage error."""
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    if m := re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2}))?\s*", text):
-        year, month = int(m.group(1)), int(m.group(2) or (12 if end else 1))
-        if 1 <= month <= 12:
-            if not end:
-                return date(year, month, 1)
-            return Period.parse(f"{year}-{month:02d}..{year}-{month:02d}").end
-    from .memory.dates import parse_date_span
-
-    span = parse_date_span(text)
-    if span is None or span.start is None or span.end is None:
-        raise click.BadParameter(f"'{text}' is not a date (try 2020-03-11, 2020-03 or 2020)")
-    return span.end if end else span.start
+        return query.parse_bound(text, end=end)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _when(span: DateSpan | None) -> str:

@@ -3,6 +3,7 @@ overlapping chunks) is listed once, in date order."""
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from datetime import date
@@ -49,3 +50,23 @@ def event_sort_key(event: Event) -> tuple[date, date, str]:
     start = event.date.start if event.date and event.date.start else _FAR_FUTURE
     end = event.date.end if event.date and event.date.end else _FAR_FUTURE
     return start, end, fold(event.title)
+
+
+def parse_bound(text: str, *, end: bool) -> date:
+    """A range bound as people type it: '2020-03-11', '2020-03', '2020', 'March 2020',
+    'spring 2020' -> its first day (or, for `end`, its last). ValueError when it is no date."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    if m := re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", text):
+        year, month = int(m.group(1)), int(m.group(2) or (12 if end else 1))
+        if 1 <= month <= 12:
+            return date(year, month, calendar.monthrange(year, month)[1] if end else 1)
+    from .dates import parse_date_span  # dateparser is loaded only when needed
+
+    span = parse_date_span(text)
+    if span is None or span.start is None or span.end is None:
+        raise ValueError(f"'{text}' is not a date (try 2020-03-11, 2020-03 or 2020)")
+    return span.end if end else span.start

@@ -7,11 +7,11 @@ argument works too (the `/remix draft` period syntax).
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Sequence
 from datetime import date
 
+from assistant.memory import query
 from assistant.memory.models import Event, Period, SourceRef
 from assistant.slack.blocks import (
     MAX_BLOCKS,
@@ -27,16 +27,10 @@ _DAY = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
 
 
 def parse_bound(text: str, *, end: bool) -> date:
-    m = _DAY.fullmatch(text.strip())
-    if not m:
-        raise ValueError(f"'{text}' is not a date; use {USAGE}")
-    year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
     try:
-        if day is not None:
-            return date(year, month, int(day))
-        return date(year, month, calendar.monthrange(year, month)[1] if end else 1)
+        return query.parse_bound(text, end=end)
     except ValueError:
-        raise ValueError(f"'{text}' is not a valid date; use {USAGE}") from None
+        raise ValueError(f"'{text}' is not a date; use {USAGE}") from None
 
 
 def parse_range(args: str) -> tuple[date | None, date | None]:

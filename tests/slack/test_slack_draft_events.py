@@ -131,7 +131,7 @@ def test_events_all_dates_link_sources(bot: Bot) -> None:
 
 def test_events_bad_date_is_explained_in_the_ack(bot: Bot) -> None:
     body = json.loads(bot.command("events 2020-13").body)
-    assert "not a valid date" in body["text"]
+    assert "is not a date" in body["text"] and "/remix events [FROM] [TO]" in body["text"]
     bot.settle()
     assert bot.service.audiences == []
 
