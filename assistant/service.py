@@ -25,7 +25,6 @@ from .answering.structured import StructuredAnswerer, expand_acronyms
 from .config import Settings, load_settings
 from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
 from .errors import IndexMissingError, UploadRejected
-from .ingest.access_rules import AccessRules
 from .ingest.pipeline import IngestReport, Ingestor
 from .ingest.uploads import AddedDocument, accept_upload, safe_name
 from .memory.models import Event, Period, ProjectMemory
@@ -99,7 +98,7 @@ class Assistant:
             batch_size=self.settings.batch_size,
             progress=progress,
             log=log or (lambda line: print(line, file=sys.stderr)),
-            access=AccessRules.load(self.settings.corpus_dir / self.settings.access_file),
+            access_file=self.settings.access_file,
             corpus_root=self.settings.corpus_dir,
             lock_timeout=self.settings.ingest_lock_timeout,
             max_file_bytes=self.settings.max_file_bytes,

@@ -238,3 +238,26 @@ def test_cli_sees_everything_unless_it_asks_as_a_channel_or_user(assistant: Assi
     assert "40 percent" in shown("ask", QUESTION, "--as-user", "UCOORD")
     assert SECRET in shown("events") and SECRET not in shown("events", "--as-channel", "CGENERAL")
     assert "ZQC" in shown("glossary") and "ZQC" not in shown("glossary", "--as-user", "UOTHER")
+
+
+def test_an_ingested_folder_outside_the_corpus_dir_uses_its_own_access_file(tmp_path: Path):
+    other = _write(tmp_path / "elsewhere", CORPUS)
+    (other / "access.toml").write_text(ACCESS, encoding="utf-8")
+    settings = Settings(corpus_dir=tmp_path / "unused", index_dir=tmp_path / "index",
+                        data_dir=tmp_path / "d", cache_dir=tmp_path / "cache", embedder="hash")
+    lines: list[str] = []
+    a = Assistant(settings=settings)
+    a.ingest([other], progress=False, log=lines.append)
+    assert not [line for line in lines if "access.toml" in line]  # read, not "skipped"
+    assert SECRET not in _everything_shown(a.ask(QUESTION, audience=PUBLIC_CHANNEL))
+    assert SECRET in _everything_shown(a.ask(QUESTION, audience=STEERING))
+
+
+def test_a_broken_access_file_stops_the_ingest_and_keeps_the_index(assistant: Assistant):
+    before = assistant.reader().size
+    (assistant.settings.corpus_dir / "access.toml").write_text("[[restrict]\n", encoding="utf-8")
+    (assistant.settings.corpus_dir / "new.txt").write_text("A new public note.", encoding="utf-8")
+    with pytest.raises(ConfigError, match="access.toml"):
+        assistant.ingest(progress=False, log=lambda _: None)
+    assert assistant.reader().size == before
+    assert SECRET not in _everything_shown(assistant.ask(QUESTION, audience=PUBLIC_CHANNEL))

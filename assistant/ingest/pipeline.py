@@ -93,14 +93,15 @@ class Ingestor:
         batch_size: int = 64,
         progress: bool | None = None,
         log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
-        access: AccessRules | None = None,
+        access_file: str = "access.toml",
         corpus_root: Path | None = None,
         lock_timeout: float = 60.0,
         max_file_bytes: int = 200_000_000,
     ) -> None:
         self.max_file_bytes = max_file_bytes
         self.store = store
-        self.access = access or AccessRules()
+        self.access_file = access_file
+        self._rules: dict[Path, AccessRules] = {}
         self.corpus_root = corpus_root.resolve() if corpus_root is not None else None
         self.lock_timeout = lock_timeout
         self.embedder_name = embedder_name
@@ -114,7 +115,8 @@ class Ingestor:
         report = IngestReport()
         scanned = scan([Path(p) for p in paths])
         sources, synced_dirs = scanned.files, scanned.synced_dirs
-        report.skipped.extend(scanned.skipped)
+        report.skipped.extend((path, reason) for path, reason in scanned.skipped
+                              if Path(path).name != self.access_file)  # read, not indexed
         report.failed.extend(scanned.failed)
         for path, reason in report.skipped:
             self.log(f"skipped {path}: {reason}")
@@ -163,7 +165,7 @@ class Ingestor:
             old = None if reread_all else old_files.get(src.key)
             try:
                 stat = src.path.stat()
-                visibility = self._visibility(src.path, self._rules_path(src))
+                visibility = self._visibility(src.path, src.root)
                 if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
                     unchanged.append(replace(old, visibility=visibility))
                     continue
@@ -182,9 +184,12 @@ class Ingestor:
             key for key in old_files
             if key not in seen and any(_is_within(Path(key), d) for d in synced_dirs)
         ]
-        # Files indexed by earlier runs from other paths stay as they are (access re-applied).
+        # Files indexed by earlier runs from other paths stay; the corpus's access file is
+        # re-applied to those inside the corpus (others keep theirs until their folder is
+        # ingested again: their root is not known here).
         elsewhere = [
-            replace(f, visibility=self._visibility(Path(key), f.doc_id))
+            replace(f, visibility=self._visibility(Path(key), self.corpus_root))
+            if self._in_corpus(Path(key)) else f
             for key, f in old_files.items() if key not in seen and key not in removed
         ]
         access_changed = any(f.visibility != old_files[f.file_key].visibility
@@ -245,15 +250,22 @@ class Ingestor:
     def _doc_id(self, src: SourceFile) -> str:
         return doc_id_for(src.path, src.root)
 
-    def _rules_path(self, src: SourceFile) -> str:
-        """The path access rules match: relative to the corpus dir when the file lies in it
-        (so `ingest corpus/sub/file.txt` is governed like `ingest corpus`), else the doc id."""
-        if self.corpus_root is not None and _is_within(src.path.resolve(), self.corpus_root):
-            return src.path.resolve().relative_to(self.corpus_root).as_posix()
-        return self._doc_id(src)
+    def _in_corpus(self, path: Path) -> bool:
+        return self.corpus_root is not None and _is_within(path.resolve(), self.corpus_root)
 
-    def _visibility(self, path: Path, rel_path: str) -> Visibility:
-        return self.access.visibility(rel_path, read_visibility_header(path))
+    def _visibility(self, path: Path, root: Path) -> Visibility:
+        """Rules come from the access file at the top of the corpus dir when the file lies in
+        it (so `ingest corpus/sub/file.txt` is governed like `ingest corpus`), else from the
+        folder that was ingested; globs match the path relative to that folder."""
+        base = self.corpus_root if self._in_corpus(path) else root.resolve()
+        assert base is not None
+        if base not in self._rules:
+            self._rules[base] = AccessRules.load(base / self.access_file)
+        try:
+            rel = path.resolve().relative_to(base).as_posix()
+        except ValueError:
+            rel = path.name
+        return self._rules[base].visibility(rel, read_visibility_header(path))
 
     def _check_size(self, path: Path) -> None:
         """Parsers need 10-20x a file's size in memory: refuse what would not fit, early."""
