@@ -12,10 +12,7 @@ only decides *whether* and *where* to answer and how to deliver it.
 
 Access: every call into the service carries the ``Audience`` of the place where its result
 becomes visible (``assistant.slack.audience``). Sharing a private `/remix` answer into the
-channel re-asks the question with the channel's audience and refuses to share unless every
-document the private answer cites is one the channel's own answer could use (see
-``share_answer``): posting something else in the user's name would surprise them, and posting
-the private answer unchecked could leak.
+channel re-asks the question with the channel's audience first (``assistant.slack.buttons``).
 """
 
 from __future__ import annotations
@@ -37,10 +34,12 @@ from slack_sdk.webhook import WebhookClient
 from assistant.access import Audience
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
-from assistant.models import Answer, Citation
+from assistant.models import Answer
 from assistant.slack import agenda, audience, blocks, drafts, uploads
 from assistant.slack.blocks import Message, escape, render_answer, simple
+from assistant.slack.buttons import Buttons
 from assistant.slack.drafts import DraftingKit
+from assistant.slack.payloads import answer_payload
 from assistant.slack.slash import Invocation, SlashRouter, Subcommand
 from assistant.slack.threads import (
     ThreadMemory,
@@ -53,14 +52,6 @@ from assistant.slack.threads import (
 
 WORKING_REACTION = "hourglass_flowing_sand"
 _ANSWERABLE_SUBTYPES = (None, "thread_broadcast", "file_share")
-
-
-SHARE_CHECK_K = 20  # retrieve as deep as the answerer does, so the re-check sees every source
-NOT_SHARED_TEXT = (
-    "I did not share this answer: it uses documents that not everyone in this conversation may "
-    "see. Mention me here to get the answer this channel can see."
-)
-SHARE_CHECK_FAILED_TEXT = "Sorry, I could not check who may see this answer, so I did not share it."
 
 
 class AskService(Protocol):
@@ -96,38 +87,6 @@ class AssistantService(AskService, Protocol):
 def new_key() -> str:
     """Short, unguessable id for a stored answer (goes into button values)."""
     return secrets.token_urlsafe(9)
-
-
-def answer_payload(answer: Answer, **meta: Any) -> dict[str, Any]:
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "answered": answer.answered,
-        "sources": [c.to_json() for c in answer.citations],
-        "answer_id": answer.id,
-        **meta,
-    }
-
-
-def answer_from_payload(p: Mapping[str, Any]) -> Answer:
-    return Answer(
-        question=p["question"],
-        text=p["answer"],
-        answered=bool(p["answered"]),
-        citations=[
-            Citation(
-                n=int(s["n"]),
-                doc_id=s.get("doc", ""),
-                title=s.get("title", ""),
-                quote=s.get("quote", ""),
-                page=s.get("page"),
-                section=s.get("section", ""),
-                url=s.get("url"),
-            )
-            for s in p.get("sources", [])
-        ],
-        id=p.get("answer_id"),
-    )
 
 
 def is_human(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
@@ -191,6 +150,8 @@ class SlackHandlers:
         self._answer_slots = threading.BoundedSemaphore(max(1, self.answer_concurrency))
         self.intake = uploads.Intake(service=self.service, admins=frozenset(self.admins),
                                      max_bytes=self.upload_max_bytes, logger=self.logger)
+        self.buttons = Buttons(service=self.service, feedback=self.feedback, logger=self.logger,
+                               answer_slots=self._answer_slots, respond=self._respond)
         self.router.add(
             Subcommand(
                 name="help",
@@ -242,9 +203,9 @@ class SlackHandlers:
         app.event("app_home_opened")(ack=_ack, lazy=[self.publish_home])
         app.command(self.router.command)(ack=self.ack_command, lazy=[self.run_command])
         app.action(re.compile(f"^({blocks.ACTION_HELPFUL}|{blocks.ACTION_NOT_HELPFUL})$"))(
-            ack=_ack, lazy=[self.record_feedback]
+            ack=_ack, lazy=[self.buttons.record_feedback]
         )
-        app.action(blocks.ACTION_SHARE)(ack=_ack, lazy=[self.share_answer])
+        app.action(blocks.ACTION_SHARE)(ack=_ack, lazy=[self.buttons.share_answer])
         # Everything else we are subscribed to (other bots, edits, channel chatter) gets a
         # plain 200 so Slack neither retries nor counts it as a failure.
         app.event(re.compile(".*"))(_ack)
@@ -577,102 +538,6 @@ class SlackHandlers:
             self.logger.exception("Upload handling failed: %s", _describe(event))
 
     # ------------------------------------------------------------------ buttons
-
-    def record_feedback(self, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
-        try:
-            verdict = blocks.VERDICT_BY_ACTION[action["action_id"]]
-            key = action.get("value", "")
-            user = (body.get("user") or {}).get("id")
-            channel = (body.get("channel") or {}).get("id")
-            container = body.get("container") or {}
-            message = body.get("message") or {}
-            payload = self.feedback.load_answer(key)
-            if payload is None:
-                self.logger.warning("Feedback for unknown answer %r", key)
-                self._notify(body, client, "Sorry, I no longer have that answer, so I could not save your feedback.")
-                return
-            self.feedback.record(
-                question=payload["question"],
-                answer_text=payload["answer"],
-                sources=payload["sources"],
-                verdict=verdict,  # type: ignore[arg-type]
-                user=user,
-                channel=channel,
-                ts=container.get("message_ts") or message.get("ts"),
-                answered=payload.get("answered"),
-                answer_key=key,
-            )
-            self._notify(body, client, blocks.THANKS_TEXT)
-        except Exception:
-            self.logger.exception("Recording feedback failed")
-
-    def _notify(self, body: dict[str, Any], client: Any, text: str) -> None:
-        """Tell only the clicking user; an ephemeral container can only be reached by its url."""
-        container = body.get("container") or {}
-        user = (body.get("user") or {}).get("id")
-        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-        if not container.get("is_ephemeral") and channel and user:
-            message = body.get("message") or {}
-            try:
-                client.chat_postEphemeral(
-                    channel=channel,
-                    user=user,
-                    thread_ts=message.get("thread_ts") or message.get("ts"),
-                    **simple(text).as_kwargs(),
-                )
-                return
-            except Exception as e:
-                self.logger.info("chat.postEphemeral failed (%s); using response_url", e)
-        self._respond(
-            body.get("response_url"),
-            {"response_type": "ephemeral", "replace_original": False, **simple(text).as_kwargs()},
-        )
-
-    def share_answer(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Post a private `/remix` answer to the channel, then remove the private copy."""
-        try:
-            key = action.get("value", "")
-            payload = self.feedback.load_answer(key)
-            url = body.get("response_url")
-            if payload is None:
-                self._respond(url, {"response_type": "ephemeral", "replace_original": False,
-                                    **simple("Sorry, I no longer have that answer.").as_kwargs()})
-                return
-            user = (body.get("user") or {}).get("id", "")
-            answer = answer_from_payload(payload)
-            try:
-                refusal = None if self._visible_to(answer, audience.for_action(body)) else NOT_SHARED_TEXT
-            except Exception:  # cannot check: do not share (fail closed)
-                self.logger.exception("Share check failed for %s", key)
-                refusal = SHARE_CHECK_FAILED_TEXT
-            if refusal:
-                self._respond(url, {"response_type": "ephemeral", "replace_original": False,
-                                    **simple(refusal).as_kwargs()})
-                return
-            msg = render_answer(
-                answer,
-                key=key,
-                header=f"<@{user}> asked: {escape(payload['question'])}",
-            )
-            if self._respond(url, {"response_type": "in_channel", "replace_original": False, **msg.as_kwargs()}):
-                self._respond(url, {"delete_original": True})
-        except Exception:
-            self.logger.exception("Sharing answer failed")
-
-    def _visible_to(self, answer: Answer, target: Audience) -> bool:
-        """Re-ask with the target's audience: may every document ``answer`` cites be used there?
-
-        The service filters retrieval by audience, so a document the target may not see can be
-        neither cited nor retrieved in its answer. A cited document missing there means "not
-        visible" (or not found again): either way the private answer is not shared.
-        """
-        cited = {c.doc_id for c in answer.citations}
-        if not cited:
-            return True
-        with self._answer_slots:
-            check = self.service.ask(answer.question, k=SHARE_CHECK_K, audience=target)
-        visible = {c.doc_id for c in check.citations} | {h.chunk.doc_id for h in check.hits}
-        return cited <= visible
 
     # ------------------------------------------------------------------ App Home
 

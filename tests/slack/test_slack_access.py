@@ -17,7 +17,7 @@ from slackkit import ALLOWED_CHANNEL, ALLOWED_USER, RESTRICTED, Bot, mention, me
 
 from assistant.access import Audience
 from assistant.slack import blocks
-from assistant.slack.handlers import NOT_SHARED_TEXT
+from assistant.slack.buttons import NOT_SHARED_TEXT
 
 QUESTION = "Who holds the confidential budget reserve of the partnership?"
 
