@@ -390,3 +390,25 @@ def test_golden_default_period_is_the_seed_reports(extracted_seed):
     draft = build_draft("past-events", memory=extracted_seed, retrieve=no_hits, today=TODAY)
     assert draft.period == H1
     assert len(draft.rows) == 5
+
+
+def test_a_restatement_of_a_selected_passage_is_not_drafted_twice():
+    from assistant.drafting.narrative import select
+    from assistant.drafting.passages import passages as cut
+    from assistant.models import Chunk
+
+    report = ("The aims of the partnership are to strengthen the regional and interregional "
+              "innovation capacity to facilitate investments, growth and employment in the mining "
+              "industry and related services in the regions.")
+    restated = ("The partnership aims to reinforce innovation capacity at regional and "
+                "interregional level so as to help investment, growth and jobs in mining and in "
+                "related industries and services, and to pinpoint new opportunities for joint work.")
+    other = "Eight regions provided a matrix of the main operators in their mining value chains."
+    chunks = [(Chunk(chunk_id=f"d{i}#0", doc_id=f"d{i}.txt", title=f"D{i}", text=t), 1.0)
+              for i, t in enumerate((report, restated, other))]
+    found = cut(chunks)
+    for p in found:  # equally relevant and scored: only the wording decides
+        p.relevance, p.score = 1.0, 1.0
+    chosen = [p.chunk.doc_id for p in select(found, limit=5, used=set())]
+    assert "d0.txt" in chosen and "d2.txt" in chosen
+    assert "d1.txt" not in chosen

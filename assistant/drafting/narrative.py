@@ -31,6 +31,7 @@ MIN_RELEVANCE = 0.35  # below this a unit is about something else, however it ra
 KEEP_SHARE = 0.55  # selected units score at least this share of the best one ...
 RELEVANCE_SHARE = 0.5  # ... and are at least half as relevant as the most relevant one
 DUPLICATE = 0.6  # word-set Jaccard at which two units say the same thing
+CONTAINED = 0.7  # ... or share of the shorter one's words found in the other (a restatement)
 OWN_REPORT_BONUS = 0.15
 OTHER_REPORT_PENALTY = 0.2
 PRIOR_WEIGHT = 0.15
@@ -120,7 +121,7 @@ def _alike(a: Passage, b: Passage) -> bool:
         return normal(a.text) == normal(b.text)
     overlap = len(a.bag & b.bag)
     return (overlap / len(a.bag | b.bag) >= DUPLICATE
-            or overlap / min(len(a.bag), len(b.bag)) >= 0.9)
+            or overlap / min(len(a.bag), len(b.bag)) >= CONTAINED)
 
 
 def normal(text: str) -> str:
