@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import random
 from pathlib import Path
 
 import docx
 import pytest
-from pypdf import PdfReader, PdfWriter
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
+from hostile.builders import encrypted_pdf, pdf_bytes
 
 from assistant.errors import LoadError
 from assistant.ingest import SUPPORTED_SUFFIXES, load_document
@@ -44,26 +41,8 @@ def kinds(doc: Document, kind: str) -> list[str]:
     return [b.text for b in doc.blocks if b.kind == kind]
 
 
-def pdf_bytes(pages: list[list[str]]) -> bytes:
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf, pagesize=A4)
-    for lines in pages:
-        y = 800
-        for line in lines:
-            if line:
-                pdf.drawString(72, y, line)
-            y -= 14
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
-
-
 def encrypt(data: bytes, user_password: str) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return encrypted_pdf(data, user_password=user_password)
 
 
 # --- interface -----------------------------------------------------------------------------

@@ -33,7 +33,8 @@ def pdf_bytes(pages: list[list[str]]) -> bytes:
     for lines in pages:
         y = 800
         for line in lines:
-            pdf.drawString(72, y, line)
+            if line:  # an empty string is a blank line
+                pdf.drawString(72, y, line)
             y -= 14
         pdf.showPage()
     pdf.save()
