@@ -17,13 +17,12 @@ sentences citing it, so every claim is traceable to the documents.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from pydantic import SecretStr
 
 from ..errors import BackendError
-from ..llm.client import ChatClient
+from ..llm.client import ChatBackend
 from ..llm.grounding import ground
 from ..llm.prompts import answer_messages, is_not_found
 from ..llm.writer import LLMWriter  # re-exported: the service imports it from here
@@ -44,28 +43,13 @@ UNVERIFIED_NOTE = "(LLM answer could not be verified against the sources: extrac
 
 
 @dataclass(slots=True, kw_only=True)
-class LLMAnswerer:
-    base_url: str
-    model: str
-    api_key: SecretStr | str | None = field(repr=False)
-    timeout: float
+class LLMAnswerer(ChatBackend):
     fallback: ExtractiveAnswerer
     max_sources: int = MAX_SOURCES
-    max_tokens: int | None = None
-    backoff: float = 1.0
-    _client: ChatClient = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._client = ChatClient(base_url=self.base_url, model=self.model, api_key=self.api_key,
-                                  timeout=self.timeout, max_tokens=self.max_tokens,
-                                  backoff=self.backoff)
-        self.api_key = None  # the client holds it as a SecretStr
 
     @classmethod
     def from_settings(cls, settings: Settings, *, fallback: ExtractiveAnswerer) -> LLMAnswerer:
-        return cls(base_url=settings.llm_base_url or "", model=settings.llm_model,
-                   api_key=settings.llm_api_key, timeout=settings.llm_timeout,
-                   fallback=fallback, max_tokens=getattr(settings, "llm_max_tokens", None))
+        return cls(fallback=fallback, **cls.settings_kwargs(settings))
 
     def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
         base = self.fallback.answer(question, hits, id=id)

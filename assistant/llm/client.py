@@ -222,3 +222,30 @@ def _hint(status: int) -> str:
 
 
 __all__ = ["ChatClient", "chat_url"]
+
+
+@dataclass(slots=True, kw_only=True)
+class ChatBackend:
+    """What the LLM answerer and writer share: their connection settings and the client built
+    from them (which keeps the key as a SecretStr; the plain copy is dropped)."""
+
+    base_url: str
+    model: str
+    api_key: SecretStr | str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+    max_tokens: int | None = None
+    backoff: float = 1.0
+    _client: ChatClient = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._client = ChatClient(base_url=self.base_url, model=self.model, api_key=self.api_key,
+                                  timeout=self.timeout, max_tokens=self.max_tokens,
+                                  backoff=self.backoff)
+        self.api_key = None
+
+    @staticmethod
+    def settings_kwargs(settings: Any) -> dict[str, Any]:
+        """The connection settings from the settings model (ASSISTANT_LLM_*)."""
+        return {"base_url": settings.llm_base_url or "", "model": settings.llm_model,
+                "api_key": settings.llm_api_key, "timeout": settings.llm_timeout,
+                "max_tokens": settings.llm_max_tokens}
