@@ -18,6 +18,7 @@ from .access import Audience
 from .memory.models import DateSpan, Event, Period, Region, SourceRef, Term
 from .memory import query
 from .memory.query import fold, grouped
+from .sources import SourceBook
 
 
 def audience_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,28 +38,16 @@ def make_audience(as_channel: str | None, as_user: str | None) -> Audience:
     return Audience.slack(channel=as_channel, user=as_user)
 
 
-class Sources:
-    """Numbers sources in order of first use; the same chunk keeps its number."""
-
-    def __init__(self) -> None:
-        self._by_chunk: dict[str, int] = {}
-        self.refs: list[SourceRef] = []
-
-    def cite(self, ref: SourceRef) -> int:
-        if ref.chunk_id not in self._by_chunk:
-            self.refs.append(ref)
-            self._by_chunk[ref.chunk_id] = len(self.refs)
-        return self._by_chunk[ref.chunk_id]
-
-    def echo(self, echo: Callable[[str], None] = click.echo) -> None:
-        if not self.refs:
-            return
-        echo("\nSources:")
-        for n, ref in enumerate(self.refs, start=1):
-            where = " / ".join(p for p in (f"p. {ref.page}" if ref.page else "", ref.section) if p)
-            echo(f"  [{n}] {ref.title}{' — ' + where if where else ''}  ({ref.doc_id})")
-            if ref.url:
-                echo(f"      {ref.url}")
+def echo_sources(book: SourceBook, echo: Callable[[str], None] = click.echo) -> None:
+    """The numbered sources under a listing, as under an answer."""
+    citations = book.citations()
+    if not citations:
+        return
+    echo("\nSources:")
+    for c in citations:
+        echo(f"  [{c.n}] {c.label()}  ({c.doc_id})")
+        if c.url:
+            echo(f"      {c.url}")
 
 
 def parse_bound(text: str | None, *, end: bool) -> date | None:
@@ -118,35 +107,35 @@ def print_events(events: list[Event]) -> None:
     if not events:
         click.echo("No events found in the documents for that range.")
         return
-    sources = Sources()
-    _print_table(((_when(e.date), e.title, _place(e), e.status, f"[{sources.cite(e.source)}]")
+    sources = SourceBook()
+    _print_table(((_when(e.date), e.title, _place(e), e.status, f"[{sources.cite_ref(e.source)}]")
                   for e in events), ("date", "event", "place", "status", "source"))
-    sources.echo()
+    echo_sources(sources)
 
 
-def _cite_all(sources: Sources, refs: list[SourceRef]) -> str:
-    return "".join(f"[{n}]" for n in sorted({sources.cite(r) for r in refs}))
+def _cite_all(sources: SourceBook, refs: list[SourceRef]) -> str:
+    return "".join(f"[{n}]" for n in sorted({sources.cite_ref(r) for r in refs}))
 
 
 def print_regions(regions: list[Region]) -> None:
     if not regions:
         click.echo("No regions found in the documents.")
         return
-    sources = Sources()
+    sources = SourceBook()
     rows = grouped(regions, lambda r: (fold(r.name), r.nuts, r.role))
     _print_table(((r.name, r.country or "", r.nuts or "", r.role, _cite_all(sources, refs))
                   for r, refs in rows), ("region", "country", "NUTS", "role", "source"))
-    sources.echo()
+    echo_sources(sources)
 
 
 def print_terms(terms: list[Term]) -> None:
     if not terms:
         click.echo("No matching acronyms found in the documents.")
         return
-    sources = Sources()
+    sources = SourceBook()
     for t, refs in grouped(terms, lambda t: (t.acronym, fold(t.expansion))):
         click.echo(f"{t.acronym} — {t.expansion} {_cite_all(sources, refs)}")
-    sources.echo()
+    echo_sources(sources)
 
 
 def _dump(data: Any) -> None:

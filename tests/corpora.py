@@ -4,6 +4,7 @@ ambiguous once tests/slack/conftest.py is loaded)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).parent / "data"
 
@@ -30,8 +31,23 @@ SMALL_CORPUS = {
 def write_corpus(root: Path, files: dict[str, str] = SMALL_CORPUS) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
     return root
+
+
+def hash_assistant(root: Path, files: dict[str, str], **settings: Any):
+    """An Assistant over `files` written to root/corpus, indexed with the deterministic fake
+    embedder; index, data and cache under `root` (nothing touches ./index or ~/.cache)."""
+    from assistant.config import Settings
+    from assistant.service import Assistant
+
+    corpus = write_corpus(root / "corpus", files)
+    assistant = Assistant(settings=Settings(
+        corpus_dir=corpus, index_dir=root / "ix", data_dir=root / "d", cache_dir=root / "c",
+        embedder="hash", **settings))
+    assistant.ingest(progress=False, log=lambda _: None)
+    return assistant
 
 DEV = DATA / "dev"
 SAMPLES = DATA / "samples"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from corpora import hash_assistant, write_corpus
 
 from assistant.access import PUBLIC, Audience, Visibility
 from assistant.config import Settings
@@ -49,22 +50,10 @@ users = ["UCOORD"]
 """
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root
-
-
 @pytest.fixture
 def assistant(tmp_path: Path) -> Assistant:
-    corpus = _write(tmp_path / "corpus", CORPUS)
-    (corpus / "access.toml").write_text(ACCESS, encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "d",
-                        cache_dir=tmp_path / "cache", embedder="hash")
-    a = Assistant(settings=settings)
-    report = a.ingest(progress=False, log=lambda _: None)
-    assert report.failed == [] and report.documents == 3
+    a = hash_assistant(tmp_path, {**CORPUS, "access.toml": ACCESS})
+    assert len(a.reader().files()) == 3  # the access file is read, not indexed
     return a
 
 
@@ -241,7 +230,7 @@ def test_cli_sees_everything_unless_it_asks_as_a_channel_or_user(assistant: Assi
 
 
 def test_an_ingested_folder_outside_the_corpus_dir_uses_its_own_access_file(tmp_path: Path):
-    other = _write(tmp_path / "elsewhere", CORPUS)
+    other = write_corpus(tmp_path / "elsewhere", CORPUS)
     (other / "access.toml").write_text(ACCESS, encoding="utf-8")
     settings = Settings(corpus_dir=tmp_path / "unused", index_dir=tmp_path / "index",
                         data_dir=tmp_path / "d", cache_dir=tmp_path / "cache", embedder="hash")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from corpora import hash_assistant
 
 from assistant.answering.extractive import HEDGE, ExtractiveAnswerer
 from assistant.answering.question import answer_types_of, has_type
@@ -248,44 +249,25 @@ def test_numeric_dates_need_a_real_day_and_month(text: str, is_day: bool):
 
 def test_a_value_about_another_subject_does_not_answer(tmp_path) -> None:
     """A population of the right kind, on a page about another region, is not Kainuu's."""
-    from assistant.config import Settings
-    from assistant.service import Assistant
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "lapland.txt").write_text(
-        "Title: Lapland\n\nIn 2019 around 180,000 people lived in the Lapland region, 3.3% of "
-        "the Finnish population.\n", encoding="utf-8")
-    (corpus / "partnership.txt").write_text(
-        "Title: Partnership\n\nIn 2019 five regions joined forces with the Kainuu region in a "
-        "mining partnership.\n", encoding="utf-8")
-    assistant = Assistant(settings=Settings(corpus_dir=corpus, index_dir=tmp_path / "ix",
-                                            data_dir=tmp_path / "d", cache_dir=tmp_path / "c",
-                                            embedder="hash"))
-    assistant.ingest(progress=False, log=lambda _: None)
+    assistant = hash_assistant(tmp_path, {
+        "lapland.txt": "Title: Lapland\n\nIn 2019 around 180,000 people lived in the Lapland "
+                       "region, 3.3% of the Finnish population.\n",
+        "partnership.txt": "Title: Partnership\n\nIn 2019 five regions joined forces with the "
+                           "Kainuu region in a mining partnership.\n",
+    })
     assert not assistant.ask("What was the population of the Kainuu region in 2019?").answered
     lapland = assistant.ask("What is the population of Lapland?")
     assert lapland.answered and "180,000" in lapland.text
 
 
 def test_an_answer_opens_with_the_unit_holding_the_value_asked_for(tmp_path) -> None:
-    from assistant.config import Settings
-    from assistant.service import Assistant
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "news.txt").write_text(
-        "Title: Mining industry partnership news\n\nThe main purpose of the Mining industry "
-        "partnership is to start joint work on mining value chains in the partnership regions.\n",
-        encoding="utf-8")
-    (corpus / "form.txt").write_text(
-        "Title: Mining industry partnership monitoring report\n\n"
-        "Start date of your partnership: Fall 2019\n",
-        encoding="utf-8")
-    assistant = Assistant(settings=Settings(corpus_dir=corpus, index_dir=tmp_path / "ix",
-                                            data_dir=tmp_path / "d", cache_dir=tmp_path / "c",
-                                            embedder="hash"))
-    assistant.ingest(progress=False, log=lambda _: None)
+    assistant = hash_assistant(tmp_path, {
+        "news.txt": "Title: Mining industry partnership news\n\nThe main purpose of the Mining "
+                    "industry partnership is to start joint work on mining value chains in the "
+                    "partnership regions.\n",
+        "form.txt": "Title: Mining industry partnership monitoring report\n\n"
+                    "Start date of your partnership: Fall 2019\n",
+    })
     answer = assistant.ask("When did the Mining industry partnership start?")
     assert answer.answered and "Fall 2019" in answer.text
     assert answer.text.replace(HEDGE, "").lstrip().startswith("Start date")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from corpora import hash_assistant
 
 from assistant.answering.compound import merge_answers, split_question
-from assistant.config import Settings
 from assistant.models import NOT_FOUND, Answer, Citation
-from assistant.service import Assistant
 
 
 @pytest.mark.parametrize("question, parts", [
@@ -63,20 +62,13 @@ def test_merge_says_which_part_was_not_found_and_refuses_only_when_none_was():
 
 
 def test_each_part_is_answered_from_its_own_document(tmp_path: Path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "strategy.txt").write_text(
-        "Title: Andalusia mining strategy\n\nThe new Andalusia mining strategy covers the "
-        "period 2021-27 and supports the whole mining value chain.\n", encoding="utf-8")
-    (corpus / "exports.txt").write_text(
-        "Title: Andalusian exports\n\nHuelva leads the Andalusian provinces in exports, with "
-        "one of every three euros sold abroad.\n", encoding="utf-8")
-    (corpus / "bees.txt").write_text("Title: Bees\n\nHoney bees live in colonies.\n",
-                                     encoding="utf-8")
-    assistant = Assistant(settings=Settings(corpus_dir=corpus, index_dir=tmp_path / "ix",
-                                            data_dir=tmp_path / "d", cache_dir=tmp_path / "c",
-                                            embedder="hash"))
-    assistant.ingest(progress=False, log=lambda _: None)
+    assistant = hash_assistant(tmp_path, {
+        "strategy.txt": "Title: Andalusia mining strategy\n\nThe new Andalusia mining strategy "
+                        "covers the period 2021-27 and supports the whole mining value chain.\n",
+        "exports.txt": "Title: Andalusian exports\n\nHuelva leads the Andalusian provinces in "
+                       "exports, with one of every three euros sold abroad.\n",
+        "bees.txt": "Title: Bees\n\nHoney bees live in colonies.\n",
+    })
     answer = assistant.ask("Which period does the Andalusia mining strategy cover, and which "
                            "Andalusian province leads in exports?")
     assert answer.answered and "2021-27" in answer.text and "Huelva" in answer.text

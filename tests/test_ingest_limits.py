@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corpora import hash_assistant
+
 from assistant.config import Settings
 from assistant.service import Assistant
 
@@ -28,13 +30,9 @@ def test_a_file_over_the_size_limit_is_refused_with_a_reason_and_the_rest_goes_o
 
 
 def test_visibility_header_is_metadata_not_content(tmp_path: Path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "board.txt").write_text(
+    assistant = hash_assistant(tmp_path, {"board.txt": (
         "Title: Board notes\nVisibility: restricted users=U0BOARD1\n\n"
-        "The board met in Luleå on 3 March 2020.\n", encoding="utf-8")
-    assistant = _assistant(tmp_path, corpus)
-    assistant.ingest(progress=False, log=lambda _: None)
+        "The board met in Luleå on 3 March 2020.\n")})
     [stored] = assistant.reader().all_chunks()
     assert stored.chunk.title == "Board notes"  # the header block was read as a whole
     assert "Visibility" not in stored.chunk.text and "U0BOARD1" not in stored.chunk.text

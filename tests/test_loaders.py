@@ -8,6 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 from hostile.builders import encrypted_pdf, pdf_bytes
+from hostile.builders import write as write_file
 
 from assistant.errors import LoadError
 from assistant.ingest import SUPPORTED_SUFFIXES, load_document
@@ -18,13 +19,7 @@ SEED = DATA / "samples" / "s3-mining-partnership-monitoring-report-2020-h1.txt"
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_bytes(content)
-    return path
+    return write_file(tmp_path / name, content)
 
 
 def load(path: Path) -> Document:

@@ -9,11 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.config import Settings
 from assistant.models import NOT_FOUND
 from assistant.service import Assistant
 
-from corpora import write_corpus
+from corpora import SMALL_CORPUS, hash_assistant
 
 WORDS = ["Which", "meetings", "in", "spring", "2020", "and", "what", "does", "CRM", "stand",
          "for", "NUTS", "code", "of", "Lapland", "how", "many", "regions", "when", "Kemi", "?",
@@ -22,16 +21,11 @@ WORDS = ["Which", "meetings", "in", "spring", "2020", "and", "what", "does", "CR
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    root = tmp_path_factory.mktemp("ask-props")
-    corpus = write_corpus(root / "corpus")
-    (corpus / "report.md").write_text(
+    files = {**SMALL_CORPUS, "report.md": (
         "# Past meetings\n\n| Event | Date | Place |\n|---|---|---|\n"
         "| Kick-off | 12.2.2020 | Kemi, Finland |\n| Review | 11.3.2020 | online |\n\n"
-        "Critical raw materials (CRM) matter.\n", encoding="utf-8")
-    a = Assistant(settings=Settings(corpus_dir=corpus, index_dir=root / "ix", data_dir=root / "d",
-                                    cache_dir=root / "c", embedder="hash"))
-    a.ingest(progress=False, log=lambda _: None)
-    return a
+        "Critical raw materials (CRM) matter.\n")}
+    return hash_assistant(tmp_path_factory.mktemp("ask-props"), files)
 
 
 def _check(answer) -> None:

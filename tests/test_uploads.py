@@ -6,21 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from corpora import SMALL_CORPUS, hash_assistant
 
-from assistant.config import Settings
 from assistant.errors import UploadRejected
 from assistant.service import Assistant
 
 
 
 @pytest.fixture
-def assistant(tmp_path: Path, small_corpus: Path) -> Assistant:
-    corpus = small_corpus
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "d",
-                        cache_dir=tmp_path / "cache", embedder="hash", upload_max_bytes=2000)
-    a = Assistant(settings=settings)
-    a.ingest(progress=False, log=lambda _: None)
-    return a
+def assistant(tmp_path: Path) -> Assistant:
+    return hash_assistant(tmp_path, SMALL_CORPUS, upload_max_bytes=2000)
 
 
 NOTE = b"Title: Site visit\n\nThe site visit to the Pyhasalmi mine took place on 4 May 2021.\n"

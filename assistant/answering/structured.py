@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 from ..memory.models import DateSpan, Event, ProjectMemory, Region, SourceRef
 from ..memory.query import dedupe_events, event_sort_key, fold, grouped
 from ..models import Answer, Citation, Hit
+from ..sources import SourceBook
 
 MAX_LISTED = 15
 
@@ -49,30 +50,21 @@ _STANDS = [
 
 
 class _Cites:
-    """Citation numbers in order of first use; one number per source chunk."""
+    """`[n]` markers numbered by a `SourceBook` (one number per place, its rows' quotes
+    gathered), remembering the cited chunks: they lead the answer's retrieved list."""
 
     def __init__(self) -> None:
-        self.citations: list[Citation] = []
-        self._n: dict[str, int] = {}
+        self.book = SourceBook()
+        self.chunk_ids: list[str] = []
 
     @property
-    def chunk_ids(self) -> list[str]:
-        """The cited chunks, in citation order."""
-        return list(self._n)
+    def citations(self) -> list[Citation]:
+        return self.book.citations()
 
     def __call__(self, ref: SourceRef) -> str:
-        """The marker for `ref`; rows of one chunk share a number and its quote holds them all."""
-        if ref.chunk_id not in self._n:
-            n = len(self.citations) + 1
-            self._n[ref.chunk_id] = n
-            self.citations.append(Citation(n=n, doc_id=ref.doc_id, title=ref.title,
-                                           quote=ref.quote, page=ref.page, section=ref.section,
-                                           url=ref.url))
-        else:
-            cited = self.citations[self._n[ref.chunk_id] - 1]
-            if ref.quote not in cited.quote:
-                cited.quote = f"{cited.quote} … {ref.quote}"
-        return f"[{self._n[ref.chunk_id]}]"
+        if ref.chunk_id not in self.chunk_ids:
+            self.chunk_ids.append(ref.chunk_id)
+        return f"[{self.book.cite_ref(ref)}]"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ..memory.models import Event, ProjectMemory, Region, SourceRef, WorkingArea
-from ..retrieval.lexical import fold, tokenize
+from ..memory.query import group_events, representative
+from ..retrieval.lexical import fold
 from .models import DraftItem, SourceBook
 from .periods import PeriodContext
 
@@ -21,7 +22,6 @@ EMPTY_CELL = "—"
 REGION_COLUMNS = ("Region (country)", "NUTS code")
 AREA_COLUMNS = ("Working area", "Region in charge", "Status")
 EVENT_COLUMNS = ("Event", "Date", "Place")
-_PRECISION = {"day": 0, "month": 1, "season": 2, "year": 3, None: 4}
 # Titles of the partnership's outward activities (the report's "publications and other
 # communication/outreach activities"), as opposed to its own meetings.
 _OUTREACH = re.compile(
@@ -144,7 +144,7 @@ def past_events(memory: ProjectMemory, ctx: PeriodContext, book: SourceBook,
     content = TableContent(columns=EVENT_COLUMNS)
     held = [e for e in memory.events if is_past(e, ctx, today)]
     event_rows([e for e in held if not is_outreach(e)], content, book)
-    outreach = len(dedupe_events([e for e in held if is_outreach(e)]))
+    outreach = len(group_events([e for e in held if is_outreach(e)]))
     if outreach:
         content.notes.append(f"{outreach} outreach activit{'y is' if outreach == 1 else 'ies are'}"
                              f" listed under publications and communication activities.")
@@ -196,10 +196,10 @@ def is_planned(event: Event, ctx: PeriodContext, today: date) -> bool:
 
 
 def event_rows(events: list[Event], content: TableContent, book: SourceBook) -> None:
-    groups = dedupe_events(events)
-    groups.sort(key=lambda g: _sort_key(_representative(g)))
+    groups = group_events(events)
+    groups.sort(key=lambda g: _sort_key(representative(g)))
     for group in groups:
-        event = _representative(group)
+        event = representative(group)
         place = event.place or next((e.place for e in group if e.place), None)
         if not place and any(e.online for e in group):
             place = "online"
@@ -208,37 +208,6 @@ def event_rows(events: list[Event], content: TableContent, book: SourceBook) -> 
                 "docs": sorted({e.source.doc_id for e in group})}
         content.items.append(cited_row(book, (event.title, when, place or ""),
                                        [e.source for e in group], data))
-
-
-def dedupe_events(events: Sequence[Event]) -> list[list[Event]]:
-    """Groups of reports of one event: dates that meet and titles that share most words."""
-    groups: list[list[Event]] = []
-    for event in events:
-        for group in groups:
-            if any(same_event(event, other) for other in group):
-                group.append(event)
-                break
-        else:
-            groups.append([event])
-    return groups
-
-
-def same_event(a: Event, b: Event) -> bool:
-    ta, tb = set(tokenize(a.title)), set(tokenize(b.title))
-    if not ta or not tb:
-        return False
-    shared = len(ta & tb)
-    da, db = a.date, b.date
-    if da is None or da.start is None or db is None or db.start is None:
-        undated_both = (da is None or da.start is None) and (db is None or db.start is None)
-        return undated_both and shared / len(ta | tb) >= 0.8
-    return da.overlaps(db.start, db.end) and shared / min(len(ta), len(tb)) >= 0.6
-
-
-def _representative(group: list[Event]) -> Event:
-    """The most precisely dated report, preferring one that says the event took place."""
-    return min(group, key=lambda e: (_PRECISION[e.date.precision if e.date else None],
-                                     e.status != "past", not e.place))
 
 
 def _sort_key(event: Event) -> tuple:

@@ -1,14 +1,16 @@
-"""Listing helpers over the memory: the same event reported by several documents (or by
-overlapping chunks) is listed once, in date order."""
+"""Listing helpers over the memory, shared by `ask`, the CLI listings, Slack and drafting: the
+same event reported by several documents (or by overlapping chunks) is listed once, with all
+its sources, in date order."""
 
 from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from datetime import date
-from typing import Callable, Hashable, Iterable, TypeVar
+from typing import Callable, Hashable, Iterable, Sequence, TypeVar
 
+from ..retrieval.lexical import fold as _fold_case_accents
+from ..retrieval.lexical import tokenize
 from .models import Event, SourceRef
 
 T = TypeVar("T")
@@ -17,8 +19,7 @@ _FAR_FUTURE = date.max
 
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form for matching names and titles."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return re.sub(r"[^a-z0-9]+", " ", "".join(c for c in text if not unicodedata.combining(c))).strip()
+    return re.sub(r"[^a-z0-9]+", " ", _fold_case_accents(text)).strip()
 
 
 def grouped(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[T, list[SourceRef]]]:
@@ -29,21 +30,43 @@ def grouped(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[T, l
     return list(groups.values())
 
 
-def event_key(event: Event) -> tuple[str, str]:
-    """Same normalised date and same folded title = the same event."""
-    when = event.date.iso() if event.date is not None else ""
-    return when, fold(event.title)
+_PRECISION = {"day": 0, "month": 1, "season": 2, "year": 3, None: 4}
 
 
-def dedupe_events(events: list[Event]) -> list[Event]:
-    """First occurrence of each event, but a row with a place beats one without."""
-    best: dict[tuple[str, str], Event] = {}
+def group_events(events: Sequence[Event]) -> list[list[Event]]:
+    """Groups of reports of one event: dates that meet and titles that share most words."""
+    groups: list[list[Event]] = []
     for event in events:
-        key = event_key(event)
-        kept = best.get(key)
-        if kept is None or (kept.place is None and event.place is not None):
-            best[key] = event
-    return list(best.values())
+        for group in groups:
+            if any(same_event(event, other) for other in group):
+                group.append(event)
+                break
+        else:
+            groups.append([event])
+    return groups
+
+
+def same_event(a: Event, b: Event) -> bool:
+    ta, tb = set(tokenize(a.title)), set(tokenize(b.title))
+    if not ta or not tb:
+        return False
+    shared = len(ta & tb)
+    da, db = a.date, b.date
+    if da is None or da.start is None or db is None or db.start is None:
+        undated_both = (da is None or da.start is None) and (db is None or db.start is None)
+        return undated_both and shared / len(ta | tb) >= 0.8
+    return da.overlaps(db.start, db.end) and shared / min(len(ta), len(tb)) >= 0.6
+
+
+def representative(group: list[Event]) -> Event:
+    """The most precisely dated report, preferring one that says the event took place."""
+    return min(group, key=lambda e: (_PRECISION[e.date.precision if e.date else None],
+                                     e.status != "past", not e.place))
+
+
+def dedupe_events(events: Sequence[Event]) -> list[Event]:
+    """Each event once (its best report), in first-seen order."""
+    return [representative(group) for group in group_events(events)]
 
 
 def event_sort_key(event: Event) -> tuple[date, date, str]:
