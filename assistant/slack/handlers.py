@@ -99,6 +99,22 @@ def is_human(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
     )
 
 
+def retry_number(headers: Mapping[str, Sequence[str]]) -> int:
+    """How many times Slack has already delivered this event (0 = first delivery).
+
+    HTTP mode sends ``X-Slack-Retry-Num: 1..3`` on retries only; in Socket Mode every envelope
+    carries ``retry_attempt`` (0 on the first delivery) and bolt copies it into the same
+    header, so the header's *presence* means nothing: only a number >= 1 is a retry. A value
+    that is not a number is treated as a first delivery (answering twice beats never).
+    """
+    values = headers.get("x-slack-retry-num") or ()
+    raw = values[0] if isinstance(values, (list, tuple)) and values else values
+    try:
+        return max(0, int(str(raw).strip()))
+    except ValueError:
+        return 0
+
+
 def retry_and_duplicate_gate(*, seen: TTLSet, ignore_retries: bool = True) -> Any:
     """Global middleware: ack-and-drop Slack retries and redelivered events (same event_id).
 
@@ -108,10 +124,10 @@ def retry_and_duplicate_gate(*, seen: TTLSet, ignore_retries: bool = True) -> An
 
     def gate(body: dict[str, Any], request: Any, next: Any, logger: logging.Logger) -> Any:
         if body.get("type") == "event_callback":
-            retry = request.headers.get("x-slack-retry-num")
+            retry = retry_number(request.headers)
             event_id = body.get("event_id")
             if retry and ignore_retries:
-                logger.info("Ignoring Slack retry %s of event %s", retry[0], event_id)
+                logger.info("Ignoring Slack retry %s of event %s", retry, event_id)
                 return BoltResponse(status=200, body="")
             if event_id and not seen.add(event_id):
                 logger.info("Ignoring duplicate delivery of event %s", event_id)
