@@ -82,6 +82,7 @@ class Citation:
     page: int | None = None
     section: str = ""
     url: str | None = None
+    language: str | None = None  # ISO 639-1 of the quote when it differs from the question's
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +93,7 @@ class Citation:
             "section": self.section,
             "quote": self.quote,
             "url": self.url,
+            "language": self.language,
         }
 
     def label(self) -> str:
@@ -111,7 +113,16 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     id: str | None = None
+    # Calibrated probability that the answer is right (see assistant/answering/calibration.py).
     confidence: float = 0.0
+    # True when the text is the closest passage rather than an answer (it says so in its text).
+    hedged: bool = False
+    # The question as searched when it differs from what was typed (spelling corrected,
+    # follow-up made self-contained); shown to the user as "Searched for: ...".
+    searched_for: str | None = None
+    # Raw answerer signals (coverage, answer-type match, margins...) the calibrator reads.
+    # Not part of the JSON contract.
+    signals: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's answer contract; `retrieved` lists the hits in rank order (the service
@@ -122,6 +133,8 @@ class Answer:
             "answer": self.text,
             "answered": self.answered,
             "confidence": round(self.confidence, 4),
+            "hedged": self.hedged,
+            "searched_for": self.searched_for,
             "citations": [c.to_json() for c in self.citations],
             "retrieved": [
                 {

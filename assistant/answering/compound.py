@@ -94,8 +94,8 @@ def merge_answers(question: str, parts: Sequence[str], answers: Sequence[Answer]
                 seen[key] = len(citations)
             numbers[c.n] = seen[key]
         body = answer.text
-        if body.startswith(HEDGE):
-            hedged, body = True, body[len(HEDGE):].strip()
+        if answer.hedged or body.startswith(HEDGE):
+            hedged, body = True, body.removeprefix(HEDGE).strip()
         body = _MARK.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", body)
         fresh = [line for line in _lines(body) if _plain(line) not in said]
         said.update(_plain(line) for line in fresh)
@@ -107,7 +107,8 @@ def merge_answers(question: str, parts: Sequence[str], answers: Sequence[Answer]
     answered = [a for a in answers if a.answered]
     confidence = min(a.confidence for a in answered) * len(answered) / len(answers)
     return Answer(question=question, text=text, answered=True, citations=citations,
-                  hits=_interleave([a.hits for a in answers]), id=id, confidence=confidence)
+                  hits=_interleave([a.hits for a in answers]), id=id, confidence=confidence,
+                  hedged=hedged)
 
 
 def _lines(body: str) -> list[str]:

@@ -297,13 +297,14 @@ class ExtractiveAnswerer:
             bullet = listy and c.unit.kind in ("row", "item")
             parts.append(f"- {c.unit.text} [{n}]" if bullet else f"{c.unit.text} [{n}]")
         body = "\n".join(parts) if listy else " ".join(parts)
-        if confidence < self.thresholds.confident:
+        hedged = confidence < self.thresholds.confident
+        if hedged:
             body = f"{HEDGE}\n{body}"
         by_rank = {c.rank: c.hit for c in ordered}
         citations = [make_citation(n, by_rank[rank], " … ".join(quotes[rank]))
                      for rank, n in numbers.items()]
         return Answer(question=question, text=body, answered=True, citations=citations,
-                      hits=list(hits), id=id, confidence=confidence)
+                      hits=list(hits), id=id, confidence=confidence, hedged=hedged)
 
     def _refusal(self, question: str, hits: Sequence[Hit], candidates: list[Candidate], *,
                  id: str | None, confidence: float = 0.0) -> Answer:

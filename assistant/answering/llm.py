@@ -91,7 +91,8 @@ class LLMAnswerer(ChatBackend):
                                               question, self.fallback.idf))
                      for ref, n in numbers.items()]
         return Answer(question=question, text=text, answered=True, citations=citations,
-                      hits=base.hits, id=base.id, confidence=base.confidence)
+                      hits=base.hits, id=base.id, confidence=base.confidence,
+                      hedged=base.hedged, signals=base.signals)
 
     @staticmethod
     def _refusal(question: str, base: Answer) -> Answer:
@@ -108,7 +109,7 @@ class LLMAnswerer(ChatBackend):
 def _noted(base: Answer, note: str) -> Answer:
     return Answer(question=base.question, text=f"{base.text}\n{note}", answered=base.answered,
                   citations=base.citations, hits=base.hits, id=base.id,
-                  confidence=base.confidence)
+                  confidence=base.confidence, hedged=base.hedged, signals=base.signals)
 
 
 def render(sentence: CitedSentence, numbers: Sequence[int]) -> str:
