@@ -55,6 +55,7 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, dict[str, str], str]]] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file_id -> bytes uploaded by the bot
+    streams: dict[str, list[str]] = field(default_factory=dict)  # ts -> markdown chunks streamed
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -201,8 +202,20 @@ class FakeSlack:
         if method == "conversations.replies":
             msgs = self.replies.get((body.get("channel", ""), body.get("ts", "")), [])
             return {"ok": True, "messages": msgs, "has_more": False}
-        if method in ("reactions.add", "reactions.remove", "views.publish"):
+        if method in ("reactions.add", "reactions.remove", "views.publish",
+                      "assistant.threads.setStatus", "assistant.threads.setSuggestedPrompts",
+                      "assistant.threads.setTitle"):
             return {"ok": True}
+        if method == "chat.startStream":  # Slack's streaming API: start -> append* -> stop
+            ts = self._next_ts()
+            self.streams[ts] = [str(body.get("markdown_text") or "")]
+            return {"ok": True, "channel": body.get("channel"), "ts": ts}
+        if method in ("chat.appendStream", "chat.stopStream"):
+            parts = self.streams.get(str(body.get("ts", "")))
+            if parts is None:
+                return {"ok": False, "error": "message_not_found"}
+            parts.append(str(body.get("markdown_text") or ""))
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "files.info":
             f = self.files.get(str(body.get("file", "")))
             return {"ok": True, "file": self._file_object(f)} if f else {"ok": False, "error": "file_not_found"}
