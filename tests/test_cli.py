@@ -32,7 +32,8 @@ CITATION_KEYS = {"n", "doc", "title", "page", "section", "quote", "url"}
 RETRIEVED_KEYS = {"doc", "page", "section", "text", "score"}
 METRIC_KEYS = {
     "hit@1", "hit@3", "hit@5", "answer_accuracy", "cited_accuracy", "refused_unanswerable",
-    "false_refusals", "latency_p50_ms", "latency_p95_ms",
+    "false_refusals", "latency_p50_ms", "latency_p95_ms", "hedged", "confident_wrong",
+    "calibration_error",
 }
 
 # The packaged all-MiniLM-L6-v2 (ONNX query path), named explicitly: the default embedder is
@@ -318,14 +319,19 @@ def test_eval_json_on_samples(cli_env: dict) -> None:
         if e["answerable"]:
             assert {"hit@1", "hit@3", "hit@5", "correct", "cited"} <= item.keys()
     assert metrics["hit@3"] > 0.5  # a sanity check; the floors live in test_eval_regression
+    assert sum(b["count"] for b in report["reliability"]) == len(items)
+    assert report["by_kind"] == {}  # the seed set has no "kind"s
 
 
-def test_ask_batch_malformed_line_is_a_usage_error(tmp_path: Path, cli_env: dict,
-                                                   seed_index: Path) -> None:
+def test_ask_batch_malformed_line_is_reported_and_the_batch_goes_on(
+        tmp_path: Path, cli_env: dict, seed_index: Path) -> None:
     result = run(cli_env, "ask", "--batch", "-", "--index", seed_index, "--json",
-                 input='{"id": "x", "question": \n')
-    assert result.exit_code == 2, result.output
+                 input='{"id": "x", "question": \n' + VASTERBOTTEN + "\n")
+    assert result.exit_code == 1, result.output
     assert "--batch line 1" in result.stderr
+    error, answer = [json.loads(line) for line in result.stdout.splitlines()]
+    assert error["line"] == 1 and error["error"]
+    assert "SE331" in answer["answer"]
     assert "Traceback" not in result.output
 
 

@@ -4,6 +4,7 @@ ingest or as it is after it, never in between."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -21,7 +22,7 @@ from assistant.errors import IndexBusyError
 from assistant.retrieval.store import IndexStore
 from assistant.service import Assistant
 
-from corpora import DEV
+from corpora import DEV, write_corpus
 
 
 def _settings(root: Path) -> Settings:
@@ -47,6 +48,12 @@ def _state(index: Path) -> tuple[frozenset[str], int]:
         reader.close()
 
 
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {**os.environ, "ASSISTANT_EMBEDDER": "hash", "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+            "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_CACHE_DIR": str(settings.cache_dir),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **extra}
+
+
 INGEST = "import sys; from assistant.cli import main; sys.argv = ['remix-assistant', 'ingest']; main()"
 
 
@@ -58,9 +65,7 @@ def test_sigkill_at_random_points_never_leaves_a_broken_index(tmp_path: Path):
     settings = _settings(tmp_path)
     corpus = _corpus(tmp_path)
     Assistant(settings=settings).ingest(progress=False, log=lambda _: None)
-    env = {**os.environ, "ASSISTANT_EMBEDDER": "hash", "ASSISTANT_INDEX_DIR": str(settings.index_dir),
-           "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_CACHE_DIR": str(settings.cache_dir),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = _env(settings)
     rng = random.Random(20261125)
     outcomes = {"before": 0, "after": 0}
     for i in range(14):
@@ -175,3 +180,74 @@ def test_only_the_current_and_previous_versions_are_kept(tmp_path: Path):
     versions = sorted(p.name for p in (settings.index_dir / "versions").iterdir())
     assert len(versions) == 2
     assert os.readlink(settings.index_dir / "current").endswith(versions[-1])
+
+
+def _db_digest(version: Path) -> str:
+    return hashlib.sha256((version / "chunks.sqlite3").read_bytes()).hexdigest()
+
+
+def _touch_all(corpus: Path) -> None:
+    """What `git checkout` or a copy does: new mtimes, same bytes."""
+    for path in (p for p in corpus.rglob("*") if p.is_file()):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+
+
+def test_an_mtime_only_change_never_modifies_a_version_readers_use(tmp_path: Path):
+    settings = _settings(tmp_path)
+    write_corpus(settings.corpus_dir)
+    assistant = Assistant(settings=settings)
+    assistant.ingest(progress=False, log=lambda _: None)
+    first = (settings.index_dir / "current").resolve()
+    digest = _db_digest(first)
+    _touch_all(settings.corpus_dir)
+    report = assistant.ingest(progress=False, log=lambda _: None)
+    assert report.added == report.updated == report.embedded == 0 and report.unchanged >= 2
+    assert _db_digest(first) == digest  # never written in place (no journal can be left in it)
+    second = (settings.index_dir / "current").resolve()
+    assert second != first and first.is_dir()  # the refresh is a new version; the old one stays
+    assistant.ingest(progress=False, log=lambda _: None)  # the refreshed mtimes are remembered:
+    assert (settings.index_dir / "current").resolve() == second  # nothing to write this time
+
+
+@pytest.mark.parametrize("point, change", [
+    ("touch-commit", "touch"),  # mid-commit of the mtime refresh
+    ("renamed", "add"),  # a new version renamed into place, `current` not yet swapped
+    ("swapped", "add"),  # swapped, old versions not yet removed
+])
+def test_a_kill_at_the_worst_moment_leaves_an_index_that_answers(tmp_path: Path, point: str,
+                                                                 change: str):
+    settings = _settings(tmp_path)
+    corpus = write_corpus(settings.corpus_dir)
+    Assistant(settings=settings).ingest(progress=False, log=lambda _: None)
+    before = _state(settings.index_dir)
+    if change == "touch":
+        _touch_all(corpus)
+    else:
+        (corpus / "marker-0.txt").write_text(_marker(0), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", INGEST], env=_env(settings, ASSISTANT_TEST_CRASH_AT=point),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+
+    docs, _ = _state(settings.index_dir)  # every reader opens it (read-only, as the bot does)
+    assert docs == before[0] if point != "swapped" else "marker-0.txt" in docs
+    answer = Assistant(settings=settings).ask("Where was the REMIX kick-off meeting held?")
+    assert "Kemi" in answer.text
+    assert ("QX000" in Assistant(settings=settings).ask("Which depot number QX000 opened?").text) == (
+        "marker-0.txt" in docs)
+
+    # A question in flight on the version that is current now keeps its files through the
+    # next swap (the README's promise), whatever the kill left behind.
+    in_flight = IndexStore(settings.index_dir).open()
+    try:
+        report = Assistant(settings=settings).ingest(progress=False, log=lambda _: None)
+        assert report.failed == []
+        assert in_flight.directory.is_dir()
+        assert len(in_flight.all_chunks()) == in_flight.size and len(in_flight.vectors()) == in_flight.size
+    finally:
+        in_flight.close()
+    docs, _ = _state(settings.index_dir)
+    assert docs == before[0] | ({"marker-0.txt"} if change == "add" else set())
+    versions = sorted(v.name for v in (settings.index_dir / "versions").iterdir())
+    assert len(versions) == 2 and in_flight.directory.name in versions
+    assert not list(settings.index_dir.glob(".current-*"))

@@ -70,12 +70,20 @@ def cited_in_order(draft: Draft) -> list[int]:
 
 def test_sections_follow_the_report_template():
     assert list(SECTIONS) == [
-        "summary", "leading-regions", "participating-regions", "working-areas", "past-events",
-        "planned-events", "results", "collaboration", "business-involvement", "outreach",
-        "report"]
+        "header", "summary", "leading-regions", "participating-regions", "interested-regions",
+        "working-areas", "past-events", "planned-events", "results", "impacts",
+        "collaboration", "business-involvement", "cooperation", "eu13", "non-eu", "outreach",
+        "other-platforms", "sdg", "report"]
     assert SECTIONS["past-events"].kind == "table"
     assert SECTIONS["summary"].kind == "narrative"
     assert all(spec.title and spec.description for spec in SECTIONS.values())
+    parts = [spec.part for spec in SECTIONS.values() if spec.part]
+    assert parts == sorted(parts, key=["header", "I. Management report",
+                                       "II. Progress report"].index)
+    # every prompt is the form's own wording, found in the seed report
+    seed = " ".join((SAMPLES / SEED).read_text(encoding="utf-8").replace("*", "").split())
+    for spec in SECTIONS.values():
+        assert not spec.prompt or spec.prompt in seed, spec.prompt
 
 
 def test_unknown_section_names_the_valid_ones():
@@ -107,10 +115,11 @@ def h1_memory() -> ProjectMemory:
 def test_past_events_are_only_those_of_the_period_in_date_order():
     draft = build_draft("past-events", memory=h1_memory(), retrieve=no_hits, period=H1,
                         today=TODAY)
-    assert draft.columns == ("Event", "Date", "Place")
+    assert draft.columns == ("Event", "Date", "Place", "Any other information")
+    assert draft.numbered
     assert cells(draft) == ["Scoping note results", "Regional analysis"]
-    assert [r.cells[1:] for r in draft.rows] == [("12-13.2.2020", "Kemi, Finland"),
-                                                ("15.4.2020", "online")]
+    assert [r.cells[1:3] for r in draft.rows] == [("12-13.2.2020", "Kemi, Finland"),
+                                                 ("15.4.2020", "Online")]
     assert all(row.refs for row in draft.rows)
     quote = draft.citations[0].quote  # rows of one table share its citation, quoting each
     assert "Event: Scoping note results" in quote and "Kick-off" not in quote
@@ -132,7 +141,7 @@ def test_an_event_reported_by_two_documents_is_one_row_citing_both():
                         today=TODAY)
     assert len(draft.rows) == 1
     row = draft.rows[0]
-    assert row.cells[1:] == ("15.9.2020", "Joensuu")  # the most precise report
+    assert row.cells[1:3] == ("15.9.2020", "Joensuu")  # the most precise report
     assert {draft.citations[n - 1].doc_id for n in row.refs} == {"h1.txt", "h2.txt"}
 
 
@@ -150,7 +159,9 @@ def test_outreach_activities_leave_the_meetings_table_for_the_outreach_section()
     outreach = build_draft("outreach", memory=memory, retrieve=no_hits, period=H1, today=TODAY)
     assert "MIREU online workshop on funding" not in cells(past)
     assert any("outreach" in note for note in past.notes)
-    assert cells(outreach) == ["MIREU online workshop on funding"]
+    assert [i.text for i in outreach.prose] == ["25.5.2020 MIREU online workshop on funding, "
+                                                "Online"]
+    assert outreach.prose[0].kind == "bullet" and outreach.prose[0].evidence
     assert outreach.empty is None
 
 
@@ -161,7 +172,10 @@ def test_default_period_is_the_latest_reporting_period_and_says_so():
     assert draft.period == Period(date(2020, 7, 1), date(2020, 12, 31))
     assert any("latest reporting period" in n and "July–December 2020" in n
                for n in draft.notes)
-    assert cells(draft) == ["Partnership meeting - joint initiatives"]  # September 2020
+    # planned for September 2020 by the earlier report, and no document says it was held
+    assert cells(draft) == []
+    assert [i.cells[0] for i in draft.to_confirm] == ["Partnership meeting - joint initiatives"]
+    assert any("confirm" in n and "Partnership meeting" in n for n in draft.notes)
 
 
 def test_without_any_reporting_period_nothing_is_filtered_and_the_note_says_so():
@@ -202,7 +216,10 @@ def test_lists_come_from_the_periods_own_report_when_it_has_them():
         ])
     draft = build_draft("working-areas", memory=memory, retrieve=no_hits, period=H1,
                         today=TODAY)
-    assert [r.cells for r in draft.rows] == [("Sustainability of mining", "—", "In progress")]
+    assert draft.columns == ("Working area", "Region in charge", "Involved regions",
+                             "Other actors")
+    assert [r.cells for r in draft.rows] == [("Sustainability of mining", "", "", "")]
+    assert draft.rows[0].data["status"] == "In progress"  # a status is no region in charge
 
 
 def test_empty_memory_gives_no_material_and_no_rows():
@@ -241,8 +258,9 @@ FORM_TEXT = re.compile(r"^please\b|specific examples|^evaluation of|^advancement
                        re.IGNORECASE)
 
 
-@pytest.mark.parametrize("section", ["summary", "results", "collaboration",
-                                     "business-involvement", "outreach"])
+@pytest.mark.parametrize("section", ["summary", "interested-regions", "impacts",
+                                     "collaboration", "business-involvement", "cooperation",
+                                     "outreach", "other-platforms"])
 def test_narrative_sentences_are_cited_and_never_form_text(section, seed_search):
     draft = build_draft(section, memory=seed_memory(), retrieve=seed_search, period=H1,
                         today=TODAY)
@@ -266,7 +284,11 @@ def test_narrative_sections_pick_the_answers_written_under_their_prompts(seed_se
     assert "DIH" in business and "clusters" in business
     assert "Executive summary" not in business
     assert "Advanced materials for batteries" in text("collaboration")
-    assert "3 interregional initiatives" in text("results")
+    assert "3 interregional initiatives" in text("impacts")
+    assert text("interested-regions") == "Communication with MIREU partner regions"
+    assert "Advanced materials for batteries - initiative" in text("other-platforms")
+    assert "key role in ensuring a continued supply of CRM" in text("cooperation")
+    assert text("results") == ""  # the report wrote "Next report": nothing to hand in
 
 
 def test_irrelevant_material_gives_no_material(seed_search):
@@ -300,10 +322,10 @@ class DownWriter:
 
 def test_writer_sentences_cite_the_passages_they_name(seed_search):
     writer = FakeWriter()
-    draft = build_draft("results", memory=seed_memory(), retrieve=seed_search, period=H1,
+    draft = build_draft("impacts", memory=seed_memory(), retrieve=seed_search, period=H1,
                         writer=writer, today=TODAY)
     (task, passages), = writer.calls
-    assert "Innovative results" in task and passages
+    assert "Socio-economic impacts" in task and passages
     texts = [i.text for i in draft.prose]
     assert "Invented claim." not in texts
     assert texts == [f"Rephrased passage {i}." for i in range(len(passages), 0, -1)]
@@ -313,9 +335,9 @@ def test_writer_sentences_cite_the_passages_they_name(seed_search):
 
 
 def test_writer_failure_falls_back_to_the_extractive_draft(seed_search):
-    extractive = build_draft("results", memory=seed_memory(), retrieve=seed_search, period=H1,
-                             today=TODAY)
-    fallback = build_draft("results", memory=seed_memory(), retrieve=seed_search, period=H1,
+    extractive = build_draft("impacts", memory=seed_memory(), retrieve=seed_search,
+                             period=H1, today=TODAY)
+    fallback = build_draft("impacts", memory=seed_memory(), retrieve=seed_search, period=H1,
                            writer=DownWriter(), today=TODAY)
     assert [i.text for i in fallback.prose] == [i.text for i in extractive.prose]
     assert "LLM unavailable: extractive draft" in fallback.notes

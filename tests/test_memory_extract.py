@@ -286,3 +286,61 @@ def test_odd_documents_never_raise_and_stay_cited(parts):
     chunks = chunk_document(doc)
     memory = extract_memory(doc, chunks)
     _assert_cited(memory, chunks)
+
+
+# --- definitions and the glossary ------------------------------------------------------------
+
+GLOSSARY_DOC = """# Glossary
+
+S3 stands for Smart Specialisation Strategy. Every region draws up Smart Specialisation Strategies (S3).
+
+REMIX is marking the end of its first phase. MIREU is able to help the OECD. SLO is adaptive.
+
+REMIX is an Interreg Europe project that brings ten mining regions together.
+
+The consortium ABC (short for Advanced Battery Consortium) met in Kemi. KICs are Knowledge and Innovation Communities. ERMA is the EU's alliance for raw materials.
+
+Specialisation Strategies (S3) are also mentioned here.
+"""
+
+
+def test_definitions_and_spelled_out_acronyms(tmp_path):
+    memory, chunks = _from_markdown(tmp_path, GLOSSARY_DOC)
+    terms = {(t.acronym, t.expansion) for t in memory.terms}
+    assert ("S3", "Smart Specialisation Strategy") in terms  # "Strategies (S3)" folds into it
+    assert {("ABC", "Advanced Battery Consortium"),
+            ("KIC", "Knowledge and Innovation Communities")} <= terms
+    assert not any(exp == "Specialisation Strategies" for _, exp in terms)  # 2 words for S3
+    defined = {d.term: d for d in memory.definitions}
+    assert set(defined) == {"S3", "REMIX", "ABC", "KIC", "ERMA"}  # nothing from "is marking"
+    remix = defined["REMIX"]
+    assert remix.sentence == ("REMIX is an Interreg Europe project that brings ten mining "
+                              "regions together.")
+    assert remix.category == "Interreg Europe project" and remix.expansion is None
+    assert defined["ERMA"].category == "EU's alliance"
+    assert defined["S3"].expansion == "Smart Specialisation Strategy"
+    _assert_cited(memory, chunks)
+    assert remix.sentence in {c.chunk_id: c for c in chunks}[remix.source.chunk_id].text
+
+
+def test_named_definition_keeps_the_name_it_abbreviates(tmp_path):
+    memory, _ = _from_markdown(tmp_path, "The Smart and Green Mining Regions of EU (REMIX) is an "
+                                         "Interreg Europe project on mining policy.\n")
+    [definition] = memory.definitions
+    assert (definition.term, definition.expansion) == ("REMIX", "Smart and Green Mining Regions of EU")
+
+
+def test_definitions_in_dev_documents():
+    memory, _ = _extract(DEV, "mireu-about-us.txt")
+    [mireu] = [d for d in memory.definitions if d.term == "MIREU"]
+    assert mireu.sentence.startswith("MIREU is an EU project whose aim is")
+    assert mireu.sentence.endswith("mining and metallurgy.")  # one sentence of the answer line
+    memory, _ = _extract(DEV, "mireu-3rd-oecd-meeting-mining-regions-cities.txt")
+    assert not memory.definitions  # "MIREU is able to help the OECD …" defines nothing
+
+
+def test_definitions_survive_json(tmp_path):
+    memory, _ = _from_markdown(tmp_path, GLOSSARY_DOC)
+    again = ProjectMemory.from_json(memory.to_json())
+    assert again.definitions == memory.definitions
+    assert ProjectMemory.from_json({"terms": []}).definitions == []  # memory stored before them

@@ -18,17 +18,28 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Sequence
-
-from bm25s.tokenization import STOPWORDS_EN
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..models import NOT_FOUND, Answer, Citation, Hit
-from ..retrieval.lexical import tokenize
+from ..retrieval.lexical import fold, tokenize
+from .definitions import asked_definition, asked_expansion, defines, expands, is_prompt
+from .language import detect, differs
+from .language import name as language_name
 from .question import QuestionProfile, profile, types_in, values_in
+from .typos import correct
 from .units import Unit, split_units
+
+if TYPE_CHECKING:
+    from ..embedding import Embedder
 
 MAX_SENTENCES = 3
 FOREIGN_LIFT = 0.5  # share of the missing word overlap that dense similarity may make up
+MAX_TYPO_HITS = 8  # passages whose words a misspelt question word may be read as
+SENSE_CHUNKS = 4  # a unit's own dense similarity is computed in the first chunks retrieved...
+SENSE_UNITS = 16  # ...for this many units at most (the best by words and answer type)
+SENSE_WEIGHT = 0.35
+DEFINES = 0.35  # what a unit that expands or defines the asked term gains
+BACKGROUND_IDF = math.log(4)  # a name in over a third of the chunks is background ("Europe")
 MAX_LIST_UNITS = 12
 QUOTE_CHARS = 1200
 HEDGE = "The documents may not answer this directly; the closest passages say:"
@@ -48,6 +59,10 @@ class Candidate:
     types: frozenset[str] = frozenset()
     prior: float = 0.0  # the chunk's dense similarity, scaled over the hits
     foreign: bool = False  # written in another language than the question
+    language: str | None = None  # of its chunk (ISO 639-1), when known
+    lexical: float = 0.0  # coverage by words alone, before meaning stands in for them
+    sense: float | None = None  # the unit's own dense similarity, where it was computed
+    defines: bool = False  # spells out the acronym asked about, or defines the term asked about
     score: float = 0.0  # chooses the quoted units
     chunk_score: float = 0.0  # re-ranks chunks: also credits the page title as the subject
 
@@ -58,27 +73,39 @@ class Thresholds:
 
     min_support: float = 0.5
     confident: float = 0.7  # below this, the answer says that it is only the closest passage
+    clear_margin: float = 0.15  # a typed best unit this far above other documents' units...
+    min_lexical: float = 0.25  # ...and covering this much of the question answers
 
 
 @dataclass(slots=True)
 class ExtractiveAnswerer:
     idf: Callable[[str], float]
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # The query embedder, for the dense similarity of single units where words cannot overlap
+    # (a question in another language than the page). Optional: without it the chunk's
+    # similarity stands in for each of its units.
+    embedder: "Embedder | None" = None
+    _vectors: dict = field(default_factory=dict, repr=False)
 
     def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
-        prof = profile(question)
+        language = detect(_own_words(question))
+        prof = profile(self._corrected(question, hits))
         weights = self._weights(prof, hits)
-        candidates = self._candidates(prof, weights, hits)
+        candidates = self._candidates(prof, weights, hits, language)
+        self._sense(question, candidates)
         hits = self._rerank(hits, candidates)
         if not candidates:
             return self._refusal(question, hits, [], id=id)
         best = max(candidates, key=lambda c: c.score)
         selected = self._select(prof, weights, candidates, best)
-        confidence, ok = self._decide(prof, best, selected)
+        confidence, ok, signals = self._decide(prof, best, selected, candidates)
         if not ok:
-            return self._refusal(question, hits, candidates, id=id, confidence=confidence)
-        return self._compose(question, _value_first(prof, selected), hits, id=id,
-                             confidence=confidence)
+            answer = self._refusal(question, hits, candidates, id=id, confidence=confidence)
+        else:
+            answer = self._compose(question, _value_first(prof, selected), hits, id=id,
+                                   confidence=confidence, language=language)
+        answer.signals = signals
+        return answer
 
     # -- scoring -----------------------------------------------------------------------------
 
@@ -98,8 +125,18 @@ class ExtractiveAnswerer:
             weights[t] = self.idf(t) * (0.5 + math.log(1 + n / (df + 0.5)) / top)
         return weights
 
+    def _corrected(self, question: str, hits: Sequence[Hit]) -> str:
+        """The question with words the corpus lacks read as the passages' nearest word."""
+        unseen = self.idf("\x00unseen")
+
+        def known(word: str) -> bool:
+            return all(self.idf(t) < unseen - 1e-9 for t in tokenize(word))
+
+        vocabulary = _vocabulary(tuple(h.chunk.text for h in hits[:MAX_TYPO_HITS]))
+        return correct(question, vocabulary, known=known)
+
     def _candidates(self, prof: QuestionProfile, weights: dict[str, float],
-                    hits: Sequence[Hit]) -> list[Candidate]:
+                    hits: Sequence[Hit], language: str | None = None) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
         pairs = [(a, b, (weights[a] + weights[b]) / 2) for a, b in zip(prof.terms, prof.terms[1:])]
         pair_total = sum(w for _, _, w in pairs) or 1.0
@@ -113,7 +150,8 @@ class ExtractiveAnswerer:
             return sum(w for a, b, w in pairs if _close(positions, a, b)) / pair_total
 
         question_terms = frozenset(prof.terms)
-        question_foreign = _foreign(prof.text, min_words=4)
+        own = _own_words(prof.text)
+        acronym, term = asked_expansion(own), asked_definition(own)
         out: list[Candidate] = []
         dense = [h.dense for h in hits if h.dense is not None]
         low, high = (min(dense), max(dense)) if dense else (0.0, 0.0)
@@ -126,7 +164,8 @@ class ExtractiveAnswerer:
                 prior = (hit.dense - low) / (high - low)
             else:
                 prior = 1.0 / (1.0 + 0.5 * rank)
-            foreign = hit.chunk.kind == "text" and _foreign(hit.chunk.text) != question_foreign
+            chunk_language = detect(hit.chunk.text)
+            foreign = differs(language, chunk_language)
             leads = {u.lead for u in units}
             for i, unit in enumerate(units):
                 near = bags[i] | context
@@ -137,16 +176,17 @@ class ExtractiveAnswerer:
                 if unit.lead is not None:
                     near |= bags[unit.lead]
                 cand = Candidate(unit, rank, hit, bags[i], near, units, prior=prior,
-                                 foreign=foreign)
-                cand.coverage = cover(bags[i])
+                                 foreign=foreign, language=chunk_language)
+                cand.coverage = cand.lexical = cover(bags[i])
                 cand.context_coverage = cover(near)
                 if cand.foreign:  # words cannot match across languages: let meaning speak
                     cand.coverage += (1 - cand.coverage) * FOREIGN_LIFT * prior
                     cand.context_coverage += (1 - cand.context_coverage) * FOREIGN_LIFT * prior
                 cand.types = types_in(unit.text, prof.words)
-                if prof.counted and not _match(prof.counted, bags[i]):
+                # Across languages the counted thing and the role are in other words.
+                if prof.counted and not foreign and not _match(prof.counted, bags[i]):
                     cand.types -= {"count"}  # a number, but not of what is being counted
-                if prof.role and not all(_match(r, bags[i]) for r in prof.role):
+                if prof.role and not foreign and not all(_match(r, bags[i]) for r in prof.role):
                     cand.types -= {"name"}  # a name, but not in the role asked about
                 type_share = (len(cand.types & prof.types) / len(prof.types)) if prof.types else 0
                 words = len(unit.text.split())
@@ -157,12 +197,50 @@ class ExtractiveAnswerer:
                     shape -= 0.15  # restates the question and adds nothing
                 if prof.wants_list and introduces_list:
                     shape += 0.1
+                if acronym or term:  # "What does S3 stand for?", "What is MIREU?"
+                    cand.defines = (expands(unit.text, acronym) if acronym
+                                    else defines(unit.text, term or ""))
+                    shape += DEFINES if cand.defines else 0.0
+                if unit.kind != "lead" and is_prompt(unit.text):
+                    shape -= 0.3  # a form's prompt or a question: context, never the answer
+                    cand.types = frozenset()
                 cand.score = (0.4 * cand.coverage + 0.25 * cand.context_coverage
                               + 0.15 * proximity(positions[i])
                               + 0.15 * type_share + 0.2 * prior + shape)
                 cand.chunk_score = cand.score + 0.4 * (cover(bags[i] | title) - cand.coverage)
                 out.append(cand)
         return out
+
+    def _sense(self, question: str, candidates: list[Candidate]) -> None:
+        """Where the page is in another language than the question, words cannot say which of
+        its sentences answers; the embedder's similarity of each unit to the question can.
+        Bounded: only the best units of the first chunks, in one batch, vectors cached."""
+        if self.embedder is None:
+            return
+        pool = [c for c in candidates if c.foreign and c.rank < SENSE_CHUNKS]
+        if len(pool) < 2:
+            return
+        pool = sorted(pool, key=lambda c: -c.score)[:SENSE_UNITS]
+        texts = [c.unit.text for c in pool]
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            if len(self._vectors) > 20000:
+                self._vectors.clear()
+            self._vectors.update(zip(missing, self.embedder.embed_documents(missing)))
+        key = ("query", question)
+        if key not in self._vectors:
+            self._vectors[key] = self.embedder.embed_query(question)
+        query = self._vectors[key]
+        sims = [float(self._vectors[t] @ query) for t in texts]
+        low, high = min(sims), max(sims)
+        for c, sim in zip(pool, sims):
+            c.sense = sim
+            scaled = (sim - low) / (high - low) if high - low > 1e-6 else 0.5
+            lift = (1 - c.lexical) * FOREIGN_LIFT * scaled
+            c.coverage = c.lexical + lift
+            c.context_coverage = max(c.context_coverage, c.coverage)
+            c.score += SENSE_WEIGHT * scaled
+            c.chunk_score += SENSE_WEIGHT * scaled
 
     @staticmethod
     def _rerank(hits: Sequence[Hit], candidates: list[Candidate]) -> list[Hit]:
@@ -244,45 +322,87 @@ class ExtractiveAnswerer:
                 extra = [prev.index]
         return [same[i] for i in extra if i in same]
 
-    def _decide(self, prof: QuestionProfile, best: Candidate,
-                selected: list[Candidate]) -> tuple[float, bool]:
+    def _decide(self, prof: QuestionProfile, best: Candidate, selected: list[Candidate],
+                candidates: list[Candidate]) -> tuple[float, bool, dict[str, float]]:
         """Answer only when the selection covers the question and, for every kind of thing the
         question asks for (a date, a number, a name), some selected unit that holds one is itself
         about the question: a number in an unrelated sentence does not answer "how many".
 
-        Word overlap cannot measure support across languages (an English question, a Spanish
-        page), so there the multilingual dense similarity of the chunk stands in for it."""
+        A paraphrase ("visitors and holidaymakers" for "tourism") covers few of the question's
+        words even when its sentence is plainly the answer; what shows it is the answer is
+        that it holds the kind of value asked for, about the question's subject, and stands
+        clearly above every sentence of the other passages. Word overlap cannot measure support
+        across languages (an English question, a Spanish page), so there the dense similarity of
+        the unit (or of its chunk) stands in for it. Also returns the raw signals behind the
+        decision, for the calibrator."""
         covered = set().union(*(c.near for c in selected))
         weights = {t: self.idf(t) for t in prof.terms}
         total = sum(weights.values()) or 1.0
 
         def lifted(c: Candidate, lexical: float) -> float:
-            return max(lexical, c.prior) if c.foreign else lexical
+            if not c.foreign:
+                return lexical
+            return max(lexical, c.coverage if c.sense is not None else c.prior)
 
-        support = lifted(best, sum(w * _match(t, covered) for t, w in weights.items()) / total)
-        # The value that answers must come from a passage about the question's subject: most
-        # of its proper names (by weight) occur there. Lapland's page states a population of the
-        # right kind, about the wrong region, for "the population of Kainuu".
-        own = re.sub(r"\s*\([^()]*\)$", "", prof.text)  # not a follow-up's added context
-        names = set(tokenize(" ".join(_PROPER.findall(own)), query=True)) & set(prof.terms)
-        name_weight = sum(weights[t] for t in names)
+        lexical = sum(w * _match(t, covered) for t, w in weights.items()) / total
+        support = lifted(best, lexical)
+        # The value that answers must come from a passage about the question's subject: its
+        # names (by weight) occur there, each name whole. Lapland's page states a population of
+        # the right kind, about the wrong region, for "the population of Kainuu"; Kittilä's page
+        # is "lower" than average, which is no page about Lower Silesia.
+        # Names most passages share ("Europe", "EU") are background, not the subject.
+        distinctive = frozenset(t for t in prof.terms if self.idf(t) >= BACKGROUND_IDF)
+        phrases = _name_phrases(_own_words(prof.text), distinctive - set(prof.role))
+        name_weight = sum(weights.get(t, 0.0) for phrase in phrases for t in phrase)
 
         def about_subject(c: Candidate) -> bool:
-            if c.foreign or not names:
+            if c.foreign or not phrases:
                 return True
             words = _chunk_words(c.hit)
-            return sum(weights[t] for t in names if _match(t, words)) >= name_weight / 2
+            found = sum(weights.get(t, 0.0) for phrase in phrases
+                        if all(_match(t, words) for t in phrase) for t in phrase)
+            return found >= name_weight / 2
 
+        typed_support = 1.0
         for answer_type in prof.types:
             typed = [lifted(c, c.context_coverage) for c in selected
                      if answer_type in c.types and about_subject(c)]
-            support = min(support, max(typed, default=0.0) + 0.15)
-        return support, support >= self.thresholds.min_support
+            typed_support = min(typed_support, max(typed, default=0.0) + 0.15)
+        support = min(support, typed_support)
+        others = [c.score for c in candidates if c.hit.chunk.doc_id != best.hit.chunk.doc_id]
+        margin = best.score - max(others, default=0.0)
+        typed_ok = bool(prof.types) and typed_support > 0.15 + 1e-9
+        # A clear winner that holds what was asked for, about the subject, answers even in
+        # other words than the question's.
+        if typed_ok and margin >= self.thresholds.clear_margin and lexical >= self.thresholds.min_lexical:
+            support = max(support, self.thresholds.min_support)
+        expansion = asked_expansion(_own_words(prof.text))
+        expanded = any(c.defines for c in selected)
+        if expanded and best.defines:  # "What is MIREU?" answered by "MIREU is an EU project …"
+            support = max(support, self.thresholds.min_support)
+        if expansion and not expanded:  # the documents use the acronym but never spell it out
+            support = min(support, self.thresholds.min_support - 0.2)
+        signals = {
+            "extractive.support": support,
+            "extractive.lexical": lexical,
+            "extractive.best_score": best.score,
+            "extractive.best_coverage": best.coverage,
+            "extractive.margin": margin,
+            "extractive.typed": float(typed_ok),
+            "extractive.type_support": typed_support if prof.types else 1.0,
+            "extractive.subject": float(about_subject(best)),
+            "extractive.dense": best.prior,
+            "extractive.sense": best.sense if best.sense is not None else -1.0,
+            "extractive.foreign": float(best.foreign),
+            "extractive.defines": float(expanded),
+            "extractive.agreeing": float(len({c.hit.chunk.doc_id for c in selected})),
+        }
+        return support, support >= self.thresholds.min_support, signals
 
     # -- output ------------------------------------------------------------------------------
 
     def _compose(self, question: str, selected: list[Candidate], hits: Sequence[Hit], *,
-                 id: str | None, confidence: float) -> Answer:
+                 id: str | None, confidence: float, language: str | None = None) -> Answer:
         first, rest = selected[0], selected[1:]
         ordered = sorted(selected, key=lambda c: (c.rank, c.unit.index)) if rest else [first]
         if ordered[0].hit is not first.hit:  # the best unit's chunk leads, then reading order
@@ -292,16 +412,23 @@ class ExtractiveAnswerer:
         quotes: dict[int, list[str]] = {}
         parts: list[str] = []
         for c in ordered:
+            first_quote = c.rank not in numbers
             n = numbers.setdefault(c.rank, len(numbers) + 1)
             quotes.setdefault(c.rank, []).append(c.unit.text)
             bullet = listy and c.unit.kind in ("row", "item")
-            parts.append(f"- {c.unit.text} [{n}]" if bullet else f"{c.unit.text} [{n}]")
+            # A quote in another language than the question says so, once per source.
+            label = (f" (in {language_name(c.language)})"
+                     if first_quote and c.foreign and c.language else "")
+            text = f"{c.unit.text}{label} [{n}]"
+            parts.append(f"- {text}" if bullet else text)
         body = "\n".join(parts) if listy else " ".join(parts)
         hedged = confidence < self.thresholds.confident
         if hedged:
             body = f"{HEDGE}\n{body}"
-        by_rank = {c.rank: c.hit for c in ordered}
-        citations = [make_citation(n, by_rank[rank], " … ".join(quotes[rank]))
+        by_rank = {c.rank: c for c in ordered}
+        citations = [make_citation(n, by_rank[rank].hit, " … ".join(quotes[rank]),
+                                   language=by_rank[rank].language if by_rank[rank].foreign
+                                   else None)
                      for rank, n in numbers.items()]
         return Answer(question=question, text=body, answered=True, citations=citations,
                       hits=list(hits), id=id, confidence=confidence, hedged=hedged)
@@ -338,7 +465,19 @@ def _analysed(text: str, kind: str
     return units, bags, positions
 
 
-_PROPER = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-ZÀ-ÖØ-Þ][\w’'-]*")  # capitalised, not sentence-initial
+_NAME_RUN = re.compile(
+    r"(?<!^)(?<![.?!:]\s)\b[A-ZÀ-ÖØ-Þ][\w’'-]*(?:\s+(?:(?:y|de|del|of|and|&)\s+)?[A-ZÀ-ÖØ-Þ][\w’'-]*)*")
+
+
+def _name_phrases(question: str, terms: frozenset[str]) -> list[tuple[str, ...]]:
+    """The question's names, each as its tokens: "Lower Silesia" is one name, found only where
+    both words are."""
+    phrases = []
+    for match in _NAME_RUN.finditer(question):
+        tokens = tuple(t for t in tokenize(match.group(0), query=True) if t in terms)
+        if tokens:
+            phrases.append(tokens)
+    return phrases
 
 
 def _chunk_words(hit: Hit) -> frozenset[str]:
@@ -368,17 +507,15 @@ def _match(term: str, bag: frozenset[str]) -> float:
     return 0.7 if len(term) >= PREFIX and "^" + term[:PREFIX] in bag else 0.0
 
 
-_STOPWORDS_EN = frozenset(STOPWORDS_EN)
+def _own_words(question: str) -> str:
+    """The question as the user typed it, without a follow-up's added context "(…)"."""
+    return re.sub(r"\s*\([^()]*\)$", "", question)
 
 
-@lru_cache(maxsize=4096)
-def _foreign(text: str, *, min_words: int = 20) -> bool:
-    """Not English: English prose is about a quarter function words, Spanish, German or Finnish
-    prose has almost none of the English ones (measured 0.18-0.30 against 0.02-0.06)."""
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    if len(words) < min_words:
-        return False
-    return sum(w in _STOPWORDS_EN for w in words) / len(words) < 0.1
+@lru_cache(maxsize=256)
+def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
+    """Folded words of the retrieved passages: what a misspelt question word may become."""
+    return frozenset(w for t in texts for w in re.findall(r"[^\W\d_]{4,}", fold(t)))
 
 
 def _close(positions: dict[str, list[int]], a: str, b: str, window: int = 3) -> bool:
@@ -394,9 +531,10 @@ def _value_first(prof: QuestionProfile, selected: list[Candidate]) -> list[Candi
     return typed[:1] + [c for c in selected if c not in typed[:1]]
 
 
-def make_citation(n: int, hit: Hit, quote: str) -> Citation:
+def make_citation(n: int, hit: Hit, quote: str, *, language: str | None = None) -> Citation:
+    """`language`: the quote's language, given only when it differs from the question's."""
     chunk = hit.chunk
     if len(quote) > QUOTE_CHARS:
         quote = quote[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
     return Citation(n=n, doc_id=chunk.doc_id, title=chunk.title, quote=quote, page=chunk.page,
-                    section=chunk.section, url=chunk.url)
+                    section=chunk.section, url=chunk.url, language=language)

@@ -12,13 +12,20 @@ The LLM sees the top re-ranked chunks as numbered passages (as fenced data, see
 that shares their words are kept; only cited passages become citations, renumbered 1..m in
 order of first use, each quoting verbatim the unit(s) of its chunk that best overlap the
 sentences citing it, so every claim is traceable to the documents.
+
+Streaming (`answer(..., on_draft=…)`): the reply is read as the model writes it, and each time
+another complete sentence passes the same verification, `on_draft` gets the answer text so far
+(the verified sentences, numbered as they will be in the answer). Unverified text is never
+passed on, not even for a moment; the returned `Answer` is built from the whole reply exactly
+as without streaming, and replaces the draft wherever it was shown.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 
 from ..errors import BackendError
@@ -51,14 +58,21 @@ class LLMAnswerer(ChatBackend):
     def from_settings(cls, settings: Settings, *, fallback: ExtractiveAnswerer) -> LLMAnswerer:
         return cls(fallback=fallback, **cls.settings_kwargs(settings))
 
-    def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
+    def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None,
+               on_draft: Callable[[str], None] | None = None) -> Answer:
+        """The LLM's verified answer (else the extractive one, with a note). With `on_draft`,
+        the reply is streamed and each longer verified draft is passed to it as it grows."""
         base = self.fallback.answer(question, hits, id=id)
         if not base.answered:  # retrieval could not support an answer: the LLM is not asked
             return base
         sources = base.hits[: self.max_sources]
         passages = [passage(hit) for hit in sources]
+        messages = answer_messages(question, passages)
         try:
-            reply = self._client.complete(answer_messages(question, passages))
+            if on_draft is None:
+                reply = self._client.complete(messages)
+            else:
+                reply = self._streamed(messages, Drafter(passages=passages, on_draft=on_draft))
         except BackendError as exc:
             log.warning("LLM backend failed (%s); using the extractive answer", exc)
             return _noted(base, UNAVAILABLE_NOTE)
@@ -71,20 +85,20 @@ class LLMAnswerer(ChatBackend):
             return _noted(base, UNVERIFIED_NOTE)
         return self._compose(question, sentences, sources, base)
 
+    def _streamed(self, messages: list[dict[str, str]], drafter: Drafter) -> str:
+        reply = ""
+        for piece in self._client.stream(messages):
+            reply += piece
+            drafter.feed(reply)
+        return reply
+
     def _compose(self, question: str, sentences: list[CitedSentence], sources: Sequence[Hit],
                  base: Answer) -> Answer:
-        numbers: dict[int, int] = {}  # passage number (1-based) -> citation number
+        text, numbers = compose_text(sentences)
         claims: dict[int, list[str]] = {}  # passage number -> the sentences citing it
-        lines: list[str] = []
         for s in sentences:
             for ref in s.refs:
-                numbers.setdefault(ref, len(numbers) + 1)
                 claims.setdefault(ref, []).append(s.text)
-            lines.append(render(s, [numbers[r] for r in s.refs]))
-        text = lines[0]
-        for prev, s, line in zip(sentences[:-1], sentences[1:], lines[1:], strict=True):
-            item = s.text.startswith("- ") or prev.text.startswith("- ")
-            text += ("\n" if item else " ") + line
         citations = [make_citation(n, sources[ref - 1],
                                    best_quote(sources[ref - 1].chunk.text,
                                               sources[ref - 1].chunk.kind, claims[ref],
@@ -104,6 +118,72 @@ class LLMAnswerer(ChatBackend):
         text = NOT_FOUND + (" The nearest sources are listed below." if citations else "")
         return Answer(question=question, text=text, answered=False, citations=citations,
                       hits=base.hits, id=base.id, confidence=base.confidence)
+
+
+def compose_text(sentences: Sequence[CitedSentence]) -> tuple[str, dict[int, int]]:
+    """The answer text of verified sentences, and passage number -> citation number (in order
+    of first use). Adding a sentence only appends to the text: drafts grow, never change."""
+    numbers: dict[int, int] = {}
+    text = ""
+    for prev, s in zip([None, *sentences[:-1]], sentences):
+        for ref in s.refs:
+            numbers.setdefault(ref, len(numbers) + 1)
+        line = render(s, [numbers[r] for r in s.refs])
+        if prev is None:
+            text = line
+        else:
+            item = s.text.startswith("- ") or prev.text.startswith("- ")
+            text += ("\n" if item else " ") + line
+    return text, numbers
+
+
+# The end of a sentence that nothing more can join: stop, space, then text that is not a
+# citation marker (a marker after the stop still belongs to the sentence before it).
+_SETTLED = re.compile(r"[.!?…][\"')\]]*\s+(?=[^\s\[])")
+
+
+@dataclass(slots=True, kw_only=True)
+class Drafter:
+    """Verifies a growing reply sentence by sentence and reports the verified draft.
+
+    Only settled text is judged: complete lines, and sentences of the last line that another
+    sentence has followed. Should a later look disagree with what was reported (a sentence
+    boundary that was not one), reporting stops; the final answer is built anew anyway."""
+
+    passages: Sequence[str]
+    on_draft: Callable[[str], None]
+    _sentences: list[CitedSentence] = field(default_factory=list)
+    _settled: int = 0  # length of the settled text last judged
+    _stopped: bool = False
+
+    def feed(self, reply: str) -> None:
+        if self._stopped:
+            return
+        settled = settled_prefix(reply)
+        if len(settled) == self._settled or not settled.strip():
+            return
+        self._settled = len(settled)
+        sentences = ground(settled, self.passages, bullets=True)
+        if sentences[: len(self._sentences)] != self._sentences:
+            self._stopped = True
+            return
+        if len(sentences) == len(self._sentences):
+            return
+        self._sentences = sentences
+        try:
+            self.on_draft(compose_text(sentences)[0])
+        except Exception:  # showing a draft is a courtesy: it must never lose the answer
+            log.exception("showing the answer draft failed; the answer comes at the end")
+            self._stopped = True
+
+
+def settled_prefix(reply: str) -> str:
+    """The part of a reply still being written that no later text can change."""
+    head, newline, last = reply.rpartition("\n")
+    cut = 0
+    for m in _SETTLED.finditer(last):
+        cut = m.end()
+    return head + newline + last[:cut]
 
 
 def _noted(base: Answer, note: str) -> Answer:
@@ -155,5 +235,5 @@ def best_quote(chunk_text: str, kind: str, claims: Sequence[str], question: str,
     return " … ".join(units[i] for i in sorted(chosen))
 
 
-__all__ = ["UNAVAILABLE_NOTE", "UNVERIFIED_NOTE", "LLMAnswerer", "LLMWriter", "best_quote",
-           "passage", "render"]
+__all__ = ["UNAVAILABLE_NOTE", "UNVERIFIED_NOTE", "Drafter", "LLMAnswerer", "LLMWriter",
+           "best_quote", "compose_text", "passage", "render", "settled_prefix"]

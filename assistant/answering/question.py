@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..retrieval.lexical import fold, tokenize
 
-AnswerType = Literal["count", "amount", "date", "day", "name", "code"]
+AnswerType = Literal["count", "amount", "date", "day", "name", "code", "measure"]
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -46,26 +46,58 @@ _MONEY = re.compile(
     r"(€|\beur\b|\beuros?\b|eur\d|\busd\b|\$|£|\bmillion\b|\bbillion\b|\bmeur\b|m€|\bmillones\b|"
     r"\bmiljoon\w*|\bmln\b|\bmio\b|%|\bper ?cent\b|\bdouble\b)"
 )
+# A quantity with its unit: "250 km", "3 to 5 years", "15 months", "620 metres", "30- to 50-km".
+_UNITS = (r"km|kilomet(?:re|er)s?|m|met(?:re|er)s?|miles?|cm|mm|ha|hectares?|km2|km²|"
+          r"years?|months?|weeks?|days?|hours?|minutes?|kg|kilo(?:gram)?s?|tonnes?|tons?|t|mt|"
+          r"ounces?|oz|gwh|mwh|kw|mw|percent|%")
+_MEASURE = re.compile(
+    rf"(?<![\w.,])\d+(?:[.,]\d+)?(?:\s*-?\s*(?:to|-|–|or)\s*\d+(?:[.,]\d+)?)?\s*-?\s*"
+    rf"(?:{_UNITS})(?!\w)"
+)
 _CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{3,8}\b")
 _NAME = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'.-]*[\w]")
+
+# The same questions as partners ask them in their own languages (folded: no accents, lower
+# case): Spanish, Portuguese, Finnish, Swedish, German, Polish, Greek, French, Italian.
+_FOREIGN: dict[AnswerType, str] = {
+    "amount": r"\b(porcentaje|percentagem|porcentagem|prozent\w*|procent\w*|prosent\w*|"
+              r"ποσοστο|pourcentage|percentuale|wie viel geld|cuanto dinero)\b",
+    "count": r"\b(cuant[oa]s|quant[oa]s|kuinka (monta|moni|paljon)|montako|paljonko|ile|"
+             r"wie viele?|hur (manga|mycket)|ποσ(οι|ες|α|ο)|combien|quanti|quante)\b",
+    "date": r"^(cuando|quando|milloin|kiedy|wann|nar|ποτε|quand)\b|"
+            r"\b(que|em que|en que|qual|vilket|vilken|welchem|ktorym|minka|mina|mika|"
+            r"σε ποιο|ποια|ποιο|quel|quale|in quale) (ano|anno|ar|jahr|roku|vuonna|vuosi|"
+            r"ετος|χρονια|annee|fecha|data|datum|paivana|dnia)\b",
+    "name": r"^(quien(es)?|quem|kuka|ketka|kto|wer|vem|ποιος|ποιοι|qui|chi|donde|onde|missa|"
+            r"mista|gdzie|wo|var|που|ou)\b|"
+            r"\b(empresa|compania|yritys|yhtio|firma|unternehmen|foretag|bolag|εταιρει\w*|"
+            r"organizacion|organizacao|organisaatio|organizacja|behorde|autoridad|ministro|"
+            r"minister|ministeri|ciudad|cidade|kaupunki|stadt|stad|miasto|πολη|kaivos|"
+            r"mina|bergwerk|gruva|kopalni\w*)\b",
+}
 
 _SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("amount", re.compile(r"\bhow much\b|\bin euros?\b|\b(what|which) (was|is|were|are) the "
                           r"(\w+ )?(budget|funding|cost|contribution|amount|grant)\b|"
                           r"\bbenchmark\b|\bpercentage\b|\bshare of\b|\bwhat figure\b|"
-                          r"\bexpected to grow\b")),
-    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bpopulation\b")),
+                          r"\bexpected to grow\b|" + _FOREIGN["amount"])),
+    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bpopulation\b|" + _FOREIGN["count"])),
     ("day", re.compile(r"\b(what|which) (date|day)\b|\bon what (day|date)\b")),
     ("date", re.compile(r"^(when|since when)\b|\bwhen (was|were|did|will|is|does|do)\b|"
                         r"\b(what|which) (date|day|year|month|decade|period|time)\b|"
-                        r"\bin which (year|month|decade)\b|\bby (what|which) year\b|\bhow long\b|"
-                        r"\b(year|month|decade) (of|did|was)\b|\bperiod\b|\bmonth\b")),
+                        r"\bin which (year|month|decade)\b|\bby (what|which) year\b|"
+                        r"\b(year|month|decade) (of|did|was)\b|\bperiod\b|\bmonth\b|"
+                        + _FOREIGN["date"])),
+    # "How long does a project run", "how long is the belt", "how deep is the mine": a quantity
+    # with its unit, which neither a date nor a bare number answers.
+    ("measure", re.compile(r"\bhow (long|far|deep|wide|high|tall|close|big|large|heavy)\b")),
     ("name", re.compile(r"^(who|whom|whose)\b|\bwho (is|was|are|were|spoke|talked|chaired|led|"
                         r"leads|wrote|organi[sz]ed)\b|^where\b|\bwhere (was|were|did|is)\b|"
                         r"\b(which|what) (\w+ )?(city|town|country|village|municipality|province|"
                         r"organi[sz]ation|institute|company|university|foundation|department|"
                         r"ministry|law|conference|event|mine|park|region|regions|person|"
-                        r"speaker|tool|platform|project)s?\b")),
+                        r"speaker|tool|platform|project|authority|minister)s?\b|"
+                        + _FOREIGN["name"])),
     ("code", re.compile(r"\bcode\b")),
 ]
 
@@ -154,6 +186,7 @@ def _entities(text: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], bool,
     found += [("day", _parts(m.group(0))) for m in _DAY.finditer(folded)]
     for m in _NUMBER.finditer(folded):
         found.append(("year" if _YEAR.fullmatch(m.group(1)) else "number", _parts(m.group(1))))
+    found += [("measure", _parts(m.group(0))) for m in _MEASURE.finditer(folded)]
     found += [("code", _parts(m.group(0))) for m in _CODE.finditer(folded)]
     found += [("name", _parts(m.group(0))) for m in _NAME.finditer(text)
               if fold(m.group(0)) not in _COMMON_CAPS]
@@ -177,6 +210,8 @@ def types_in(text: str, question_words: frozenset[str] = frozenset()) -> frozens
             found.add("amount")
     elif money and percent:
         found.add("amount")
+    if "measure" in new:
+        found.add("measure")
     if "code" in new:
         found.add("code")
     if "name" in new:

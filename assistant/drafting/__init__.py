@@ -5,8 +5,8 @@ sentence and row cited, rendered as Markdown or Word."""
 from .build import build_draft
 from .models import Draft, DraftItem
 from .render_docx import render_docx
-from .render_md import render_markdown
+from .render_md import coordinator_notes, render_markdown
 from .sections import SECTIONS, SectionSpec, UnknownSectionError
 
 __all__ = ["SECTIONS", "Draft", "DraftItem", "SectionSpec", "UnknownSectionError",
-           "build_draft", "render_docx", "render_markdown"]
+           "build_draft", "coordinator_notes", "render_docx", "render_markdown"]

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import BackendError
-from ..models import CitedSentence, ProseWriter
+from ..models import Chunk, CitedSentence, ProseWriter
 from ..retrieval.lexical import fold, tokenize
-from .models import DraftItem, SourceBook
+from .models import DraftItem, Evidence, SourceBook
 from .passages import Passage, Retrieve, gather, passages
 from .periods import PeriodContext
 from .sections import SectionSpec
@@ -131,15 +131,24 @@ def normal(text: str) -> str:
 # -- writing -----------------------------------------------------------------------------
 
 def extractive_items(chosen: list[Passage], book: SourceBook) -> list[DraftItem]:
-    return [DraftItem(kind="bullet" if p.kind == "bullet" else "sentence", text=p.text,
-                      refs=(_cite(book, p),)) for p in chosen]
+    items = []
+    for p in chosen:
+        evidence = tuple(dict.fromkeys(_evidence(book, p, q) for q in p.sources))
+        kind = p.kind if p.kind in ("bullet", "paragraph") else "sentence"
+        items.append(DraftItem(kind=kind, text=p.text,
+                               refs=tuple(sorted({e.n for e in evidence})),
+                               evidence=evidence))
+    return items
 
 
-def _cite(book: SourceBook, p: Passage, quote: str | None = None) -> int:
-    c = p.chunk
-    return book.cite(doc_id=c.doc_id, title=c.title,
-                     quote=p.quote if quote is None else quote, page=c.page,
-                     section=c.section, url=c.url)
+def _evidence(book: SourceBook, p: Passage, quote: tuple[Chunk, str]) -> Evidence:
+    c, text = quote
+    return book.evidence(doc_id=c.doc_id, title=c.title, quote=text, page=c.page,
+                         section=c.section, url=c.url)
+
+
+def _cite(book: SourceBook, p: Passage) -> Evidence:
+    return _evidence(book, p, (p.chunk, p.quote))
 
 
 def written_items(chosen: list[Passage], book: SourceBook, writer: ProseWriter,
@@ -156,8 +165,12 @@ def written_items(chosen: list[Passage], book: SourceBook, writer: ProseWriter,
         return ProseResult(items=extractive_items(chosen, book), notes=[LLM_UNCITED])
     items = []
     for text, refs in kept:
-        numbers = tuple(dict.fromkeys(_cite(book, chosen[i - 1]) for i in refs))
-        items.append(DraftItem(kind="sentence", text=text, refs=numbers))
+        evidence = tuple(dict.fromkeys(e for i in refs
+                                       for e in extractive_items([chosen[i - 1]], book)[0]
+                                       .evidence))
+        items.append(DraftItem(kind="sentence", text=text,
+                               refs=tuple(dict.fromkeys(e.n for e in evidence)),
+                               evidence=evidence))
     return ProseResult(items=items)
 
 
@@ -174,11 +187,19 @@ def writer_task(spec: SectionSpec, period_label: str) -> str:
 
 def draft_prose(spec: SectionSpec, *, retrieve: Retrieve, ctx: PeriodContext,
                 book: SourceBook, used: set[str], writer: ProseWriter | None = None,
-                skip: Callable[[Passage], bool] = lambda p: False) -> ProseResult:
-    """The prose part of a section: selected passages, extractive or rewritten by `writer`."""
-    found = [p for p in passages(gather(spec, retrieve)) if not skip(p)]
+                skip: Callable[[Passage], bool] = lambda p: False,
+                first: Sequence[Passage] = (),
+                docs: frozenset[str] | None = None) -> ProseResult:
+    """The prose part of a section: `first` (the report's own answer, kept whole and in its
+    order), then the best passages of `docs` (None: any document), extractive or rewritten
+    by `writer`."""
+    found = [p for p in passages(gather(spec, retrieve))
+             if not skip(p) and (docs is None or p.chunk.doc_id in docs)]
     score(found, spec, ctx)
-    chosen = select(found, limit=spec.max_items, used=used)
+    seen = set(used) | {normal(p.text) for p in first}
+    chosen = [p for p in select(found, limit=spec.max_items, used=seen)
+              if not any(_alike(p, f) or normal(p.text) in normal(f.text) for f in first)]
+    chosen = [*first, *chosen]
     used.update(normal(p.text) for p in chosen)
     if not chosen:
         return ProseResult()

@@ -52,7 +52,12 @@ class Passage:
     prior: float = 0.0
     relevance: float = 0.0
     score: float = 0.0
+    extra: tuple[tuple[Chunk, str], ...] = ()  # other reports of the same thing (cited too)
 
+    @property
+    def sources(self) -> tuple[tuple[Chunk, str], ...]:
+        """(chunk, verbatim quote) of every place this passage is cited from."""
+        return ((self.chunk, self.quote), *self.extra)
 
 
 def gather(spec: SectionSpec, retrieve: Retrieve) -> list[tuple[Chunk, float]]:
@@ -114,6 +119,12 @@ def _chunk_passages(chunk: Chunk, label: _Context) -> tuple[list[Passage], _Cont
         kind = "sentence" if unit.kind == "sentence" or _FINAL.search(text) else "bullet"
         out.append(_passage(text, text, kind, chunk, unit.index, label))
     return out, label
+
+
+def answer_passage(text: str, quote: str, kind: str, chunk: Chunk, order: int,
+                   prompt: str) -> Passage:
+    """A passage of a report's answer to a form prompt (already chosen: no scoring)."""
+    return _passage(text, quote, kind, chunk, order, _Context(prompt, True))
 
 
 def _passage(text: str, quote: str, kind: str, chunk: Chunk, order: int,

@@ -21,9 +21,31 @@ class PeriodContext:
     own_docs: frozenset[str]  # reports whose reporting period is this period
     report_docs: frozenset[str]  # every document that has a reporting period (the reports)
     notes: tuple[str, ...] = ()
+    # The report stable sections start from: the period's own, else the latest one before it.
+    base: ReportingPeriod | None = None
+    base_docs: frozenset[str] = frozenset()
+    # Other documents about the period: they report an event dated in it (not a plan).
+    period_docs: frozenset[str] = frozenset()
 
     def label(self) -> str:
         return period_text(self.period) if self.period else "any period"
+
+    @property
+    def carried(self) -> bool:
+        """Stable text comes from an earlier report, so the coordinator must review it."""
+        return self.base is not None and not (self.base_docs & self.own_docs)
+
+    def base_label(self) -> str:
+        """'the January–June 2020 report'."""
+        if self.base is None:
+            return "no report"
+        return f"the {period_text(Period(self.base.start, self.base.end))} report"
+
+    def new_material_docs(self) -> frozenset[str] | None:
+        """Documents whose text is new material for the period (None: no filter)."""
+        if self.period is None:
+            return None
+        return self.own_docs | (self.period_docs - self.report_docs)
 
 
 def resolve_period(memory: ProjectMemory, period: Period | None) -> PeriodContext:
@@ -39,9 +61,34 @@ def resolve_period(memory: ProjectMemory, period: Period | None) -> PeriodContex
                          f"documents, {period_text(period)} ({latest.source.title}).")
     own = frozenset(p.doc_id for p in memory.periods
                     if period is not None and _same(p, period))
+    base = _base(memory, period, own)
+    base_docs = frozenset(p.doc_id for p in memory.periods
+                          if base is not None and (p.start, p.end) == (base.start, base.end))
     return PeriodContext(period=period, own_docs=own,
                          report_docs=frozenset(p.doc_id for p in memory.periods),
-                         notes=tuple(notes))
+                         notes=tuple(notes), base=base, base_docs=base_docs,
+                         period_docs=_period_docs(memory, period))
+
+
+def _base(memory: ProjectMemory, period: Period | None,
+          own: frozenset[str]) -> ReportingPeriod | None:
+    """The period's own report, else the latest report that ended before the period ends."""
+    if period is None:
+        return latest_period(memory)
+    mine = [p for p in memory.periods if p.doc_id in own]
+    if mine:
+        return mine[0]
+    earlier = [p for p in memory.periods if p.end <= period.end and p.start < period.start]
+    return max(earlier, key=lambda p: (p.end, p.start), default=None)
+
+
+def _period_docs(memory: ProjectMemory, period: Period | None) -> frozenset[str]:
+    if period is None:
+        return frozenset()
+    return frozenset(
+        e.source.doc_id for e in memory.events
+        if e.status != "planned" and e.date is not None and e.date.start is not None
+        and e.date.end is not None and period.start <= e.date.start and e.date.end <= period.end)
 
 
 def latest_period(memory: ProjectMemory) -> ReportingPeriod | None:

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ..memory.models import Event, ProjectMemory, Region, SourceRef, WorkingArea
-from ..memory.query import group_events, representative
+from ..memory.query import group_events, representative, same_event
 from ..retrieval.lexical import fold
 from .models import DraftItem, SourceBook
+from .cleaning import capitalised, full_title
 from .periods import PeriodContext
 
-EMPTY_CELL = "—"
+EMPTY_CELL = ""  # the form's blank cell: the coordinator fills it in
 REGION_COLUMNS = ("Region (country)", "NUTS code")
-AREA_COLUMNS = ("Working area", "Region in charge", "Status")
-EVENT_COLUMNS = ("Event", "Date", "Place")
+AREA_COLUMNS = ("Working area", "Region in charge", "Involved regions", "Other actors")
+EVENT_COLUMNS = ("Event", "Date", "Place", "Any other information")
 # Titles of the partnership's outward activities (the report's "publications and other
 # communication/outreach activities"), as opposed to its own meetings.
 _OUTREACH = re.compile(
@@ -35,6 +36,7 @@ class TableContent:
     columns: tuple[str, ...]
     items: list[DraftItem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    to_confirm: list[DraftItem] = field(default_factory=list)
 
 
 TableBuilder = Callable[[ProjectMemory, PeriodContext, SourceBook, date], TableContent]
@@ -42,10 +44,11 @@ TableBuilder = Callable[[ProjectMemory, PeriodContext, SourceBook, date], TableC
 
 def cited_row(book: SourceBook, cells: Sequence[str], refs: Iterable[SourceRef],
               data: dict | None = None) -> DraftItem:
-    numbers = tuple(dict.fromkeys(book.cite_ref(ref) for ref in refs))
+    evidence = tuple(dict.fromkeys(book.evidence_ref(ref) for ref in refs))
+    numbers = tuple(sorted({e.n for e in evidence}))
     cells = tuple(c.strip() if c and c.strip() else EMPTY_CELL for c in cells)
-    return DraftItem(kind="row", text=" | ".join(cells), refs=numbers, cells=cells,
-                     data=data or {})
+    return DraftItem(kind="row", text=" | ".join(c for c in cells if c), refs=numbers,
+                     cells=cells, data=data or {}, evidence=evidence)
 
 
 # -- regions ---------------------------------------------------------------------------------
@@ -110,10 +113,14 @@ def _key(name: str) -> str:
 
 
 def _prefer_own(ctx: PeriodContext, items: list, content: TableContent, what: str) -> list:
-    """The period's own report when it lists any, since lists change between reports."""
+    """The period's own report when it lists any, since lists change between reports; else
+    the report the draft starts from (the latest earlier one); else every document."""
     own = [i for i in items if i.source.doc_id in ctx.own_docs]
     if own:
         return own
+    base = [i for i in items if i.source.doc_id in ctx.base_docs]
+    if base:
+        return base
     if ctx.own_docs and items:
         content.notes.append(f"The report for {ctx.label()} lists no {what}; "
                              f"listed from the other documents.")
@@ -124,14 +131,22 @@ def _prefer_own(ctx: PeriodContext, items: list, content: TableContent, what: st
 
 def working_areas(memory: ProjectMemory, ctx: PeriodContext, book: SourceBook,
                   today: date) -> TableContent:
+    """The form's columns. A status written under "Region in charge" ("In progress") is no
+    region: the cell is left for the coordinator and the status kept in the row's data."""
     content = TableContent(columns=AREA_COLUMNS)
     chosen = _prefer_own(ctx, list(memory.working_areas), content, "working areas")
+    statuses = 0
     for group in _group(chosen, lambda a: _key(a.name)).values():
         area: WorkingArea = group[0]
         lead = next((a.lead for a in group if a.lead), "")
         status = next((a.status for a in group if a.status), "")
-        content.items.append(cited_row(book, (area.name, lead or "", status),
-                                       [a.source for a in group]))
+        statuses += bool(status and not lead)
+        content.items.append(cited_row(book, (area.name, lead or "", "", ""),
+                                       [a.source for a in group], {"status": status or None}))
+    if statuses:
+        content.notes.append(f"{statuses} working area(s) have a status (e.g. 'In progress') "
+                             f"where the form asks for the region in charge: fill in the region "
+                             f"in charge, involved regions and other actors.")
     return content
 
 
@@ -140,36 +155,81 @@ def working_areas(memory: ProjectMemory, ctx: PeriodContext, book: SourceBook,
 def past_events(memory: ProjectMemory, ctx: PeriodContext, book: SourceBook,
                 today: date) -> TableContent:
     """The partnership's meetings held in the period; its outreach activities (webinars,
-    conference presentations, ...) go to the outreach section, as in the report form."""
+    conference presentations, ...) go to the outreach section, as in the report form.
+
+    An event an earlier report *planned* for the period is not listed as held unless a
+    document says it took place; it is put to the coordinator to confirm instead."""
     content = TableContent(columns=EVENT_COLUMNS)
-    held = [e for e in memory.events if is_past(e, ctx, today)]
-    event_rows([e for e in held if not is_outreach(e)], content, book)
-    outreach = len(group_events([e for e in held if is_outreach(e)]))
+    held, unconfirmed = held_groups(memory, ctx, today)
+    group_rows([g for g in held if not is_outreach_group(g)], content.items, book)
+    group_rows(unconfirmed, content.to_confirm, book)
+    outreach = sum(1 for g in held if is_outreach_group(g))
     if outreach:
         content.notes.append(f"{outreach} outreach activit{'y is' if outreach == 1 else 'ies are'}"
                              f" listed under publications and communication activities.")
+    if unconfirmed:
+        content.notes.append(
+            f"{len(unconfirmed)} event(s) planned for {ctx.label()} are not reported as held "
+            f"by any document; confirm before listing them: "
+            + "; ".join(f"{r.cells[0]} ({r.cells[1]})" for r in content.to_confirm) + ".")
     return content
 
 
+def held_groups(memory: ProjectMemory, ctx: PeriodContext,
+                today: date) -> tuple[list[list[Event]], list[list[Event]]]:
+    """(held, planned-but-unconfirmed) groups of reports of the period's events."""
+    groups = group_events([e for e in memory.events if in_period(e, ctx, today)])
+    held = [g for g in groups if any(_says_held(e, today) for e in g)]
+    unconfirmed = [g for g in groups if not any(_says_held(e, today) for e in g)]
+    return held, unconfirmed
+
+
+def outreach_groups(memory: ProjectMemory, ctx: PeriodContext, today: date) -> list[list[Event]]:
+    held, _ = held_groups(memory, ctx, today)
+    return [g for g in held if is_outreach_group(g)]
+
+
 def outreach_events(memory: ProjectMemory, ctx: PeriodContext, today: date) -> list[Event]:
-    return [e for e in memory.events if is_past(e, ctx, today) and is_outreach(e)]
+    return [e for g in outreach_groups(memory, ctx, today) for e in g]
 
 
 def is_outreach(event: Event) -> bool:
     return bool(_OUTREACH.search(f"{event.title} {event.notes}"))
 
 
+def is_outreach_group(group: list[Event]) -> bool:
+    return any(is_outreach(e) for e in group)
+
+
+def _says_held(event: Event, today: date) -> bool:
+    """A document reports it as held, or dates it to a day already gone without calling it a
+    plan ("22.9.2020 Partnership meeting" in a list of the autumn's meetings)."""
+    if event.status == "past":
+        return True
+    return (event.status == "unknown" and event.date is not None
+            and event.date.precision == "day" and event.date.end is not None
+            and event.date.end < today)
+
+
 def planned_events(memory: ProjectMemory, ctx: PeriodContext, book: SourceBook,
                    today: date) -> TableContent:
     content = TableContent(columns=EVENT_COLUMNS)
-    chosen = [e for e in memory.events if is_planned(e, ctx, today)]
-    event_rows(chosen, content, book)
+    planned = [e for e in memory.events if is_planned(e, ctx, today)]
+    group_rows(group_events(with_other_reports(planned, memory.events)), content.items, book)
     return content
 
 
-def is_past(event: Event, ctx: PeriodContext, today: date) -> bool:
-    """Held in the period: reported as past and dated in it (or undated in the period's own
-    report), or dated wholly within it whatever its status."""
+def with_other_reports(chosen: list[Event], events: list[Event]) -> list[Event]:
+    """`chosen` and the other documents' reports of the same events (a later report giving
+    the day and place of a meeting planned for "September"), so a row cites them all."""
+    ids = {id(e) for e in chosen}
+    return chosen + [e for e in events
+                     if id(e) not in ids and any(same_event(e, c) for c in chosen)]
+
+
+def in_period(event: Event, ctx: PeriodContext, today: date) -> bool:
+    """Dated wholly within the period (whatever its status: a plan is checked later), or
+    reported as past and dated across it (or undated in the period's own report)."""
     p, span = ctx.period, event.date
     dated = span is not None and span.start is not None and span.end is not None
     if p is None:
@@ -179,6 +239,11 @@ def is_past(event: Event, ctx: PeriodContext, today: date) -> bool:
     if event.status != "past":
         return False
     return span.overlaps(p.start, p.end) if dated else event.source.doc_id in ctx.own_docs
+
+
+def is_past(event: Event, ctx: PeriodContext, today: date) -> bool:
+    """Held in the period: dated in it and not only planned, or reported as past across it."""
+    return in_period(event, ctx, today) and _says_held(event, today)
 
 
 def is_planned(event: Event, ctx: PeriodContext, today: date) -> bool:
@@ -196,18 +261,23 @@ def is_planned(event: Event, ctx: PeriodContext, today: date) -> bool:
 
 
 def event_rows(events: list[Event], content: TableContent, book: SourceBook) -> None:
-    groups = group_events(events)
-    groups.sort(key=lambda g: _sort_key(representative(g)))
+    group_rows(group_events(events), content.items, book)
+
+
+def group_rows(groups: list[list[Event]], into: list[DraftItem], book: SourceBook) -> None:
+    """One row per event, in date order, citing every document that reports it."""
+    groups = sorted(groups, key=lambda g: _sort_key(representative(g)))
     for group in groups:
         event = representative(group)
         place = event.place or next((e.place for e in group if e.place), None)
         if not place and any(e.online for e in group):
             place = "online"
         when = event.date.text if event.date else ""
+        info = next((e.notes for e in group if e.notes), "")
         data = {"date": event.date.iso() if event.date else None, "status": event.status,
                 "docs": sorted({e.source.doc_id for e in group})}
-        content.items.append(cited_row(book, (event.title, when, place or ""),
-                                       [e.source for e in group], data))
+        into.append(cited_row(book, (full_title(event), when, capitalised(place or ""), info),
+                              [e.source for e in group], data))
 
 
 def _sort_key(event: Event) -> tuple:

@@ -17,6 +17,7 @@ re-embeds anything.
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import re
 import tomllib
@@ -24,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..access import PUBLIC, Visibility
-from ..errors import ConfigError
+from ..errors import ConfigError, LoadError
+from .loaders import _UTF_BOMS, _normalise_newlines, decode_bytes
+from .text_structure import HeaderError, IncompleteHead, split_header
 
-_HEADER_LINE = re.compile(r"^\s*([A-Za-z][\w -]{0,30}?)\s*:\s*(.*?)\s*$")
 _ID = re.compile(r"^[A-Z][A-Z0-9]+$")
 _BARE_ID = re.compile(r"^[CGUW][A-Z0-9]*\d[A-Z0-9]*$")  # bare ids need a digit: not "NDA"
 
@@ -109,7 +111,7 @@ def parse_visibility_header(value: str) -> Visibility:
         return PUBLIC
     channels: set[str] = set()
     users: set[str] = set()
-    for token in re.split(r"[\s,;]+", text):
+    for token in re.split(r"[\s,;\[\]{}\"']+", text):  # also YAML `[C1, U2]`
         key, _, rest = token.partition("=")
         ids = [rest] if rest else [key]
         target = {"channels": channels, "channel": channels, "users": users,
@@ -127,25 +129,55 @@ def parse_visibility_header(value: str) -> Visibility:
     return Visibility(frozenset(channels), frozenset(users), restricted=True)
 
 
+TEXT_SUFFIXES = frozenset({".txt", ".md"})  # the files whose header lines the text loader reads
+_HEAD_BYTES = 64 * 1024  # enough for any real header; more is read only when it is not
+
+
 def read_visibility_header(path: Path) -> str | None:
-    """The value of a `Visibility:` line among the header lines at the top of a text file."""
-    if path.suffix.lower() not in {".txt", ".md"}:
+    """The `Visibility:` value of a text file's header, or None.
+
+    Read with the text loader's own decoding and header parser (`decode_bytes`,
+    `split_header`), so whatever the loader strips as metadata is what decides visibility:
+    UTF-16/32 with a BOM, CR or CRLF line ends, long front matter. Raises LoadError when the
+    header mentions visibility but cannot be applied (the file then fails, never goes public),
+    OSError when the file cannot be read. Unchanged files are re-read on every ingest (the
+    access file may have changed), so only the head of a large file is read when it suffices.
+    """
+    if path.suffix.lower() not in TEXT_SUFFIXES:
         return None
+    with path.open("rb") as fh:
+        data = fh.read(_HEAD_BYTES)
+        more = fh.read(1)
+        if more:
+            head = _decoded_head(data, path)
+            if head is not None:
+                try:
+                    return _visibility_value(head, path, partial=True)
+                except IncompleteHead:
+                    pass
+            data += more + fh.read()
+    return _visibility_value(_normalise_newlines(decode_bytes(data, path)[0]), path)
+
+
+def _decoded_head(data: bytes, path: Path) -> str | None:
+    """The complete lines at the start of a file's first bytes, decoded like the whole file
+    would be (None when that cannot be done safely: then the whole file is read)."""
+    for bom, encoding in _UTF_BOMS:
+        if data.startswith(bom):
+            try:  # an incremental decoder keeps a character cut at the end for later
+                text = codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+            except UnicodeDecodeError:
+                return None
+            return _normalise_newlines(text).rsplit("\n", 1)[0]
+    cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
+    if cut < 0:
+        return None
+    return _normalise_newlines(decode_bytes(data[: cut + 1], path)[0])
+
+
+def _visibility_value(text: str, path: Path, *, partial: bool = False) -> str | None:
     try:
-        with path.open("rb") as fh:
-            head = fh.read(4096).decode("utf-8-sig", errors="replace")
-    except OSError:
-        return None
-    lines = head.split("\n")
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if start < len(lines) and lines[start].strip() == "---":  # markdown front matter
-        start += 1
-    for line in lines[start : start + 12]:
-        match = _HEADER_LINE.match(line)
-        if not match:
-            return None
-        if match.group(1).strip().lower() == "visibility":
-            return match.group(2)
-    return None
+        meta, _ = split_header(text, partial=partial)
+    except HeaderError as err:
+        raise LoadError(str(path), str(err)) from None
+    return meta.get("visibility")

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from assistant.errors import LoadError
+from assistant.ingest.forms import answered, is_prompt, label_value
 from assistant.ingest.markup import render_row
 from assistant.ingest.paras import Extracted, Para, normalise_space
 
@@ -70,7 +71,79 @@ def _row_texts(row) -> list[str]:
     return texts
 
 
+def _unique_cells(row) -> list:
+    """The row's cells, a merged cell once."""
+    seen: set[int] = set()
+    cells = []
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            cells.append(cell)
+    return cells
+
+
+def _cell_paras(cell) -> list[Para]:
+    """A cell's paragraphs (and nested tables) as body paragraphs."""
+    from docx.table import Table
+
+    paras: list[Para] = []
+    for item in cell.iter_inner_content():
+        paras.extend(_table_paras(item) if isinstance(item, Table) else _paragraph_paras(item))
+    return paras
+
+
+def _all_bold(cell) -> bool:
+    written = [p for p in cell.paragraphs if p.text.strip()]
+    return bool(written) and all(_is_bold(p) for p in written)
+
+
+def _is_prompt_cell(cell) -> bool:
+    text = normalise_space(cell.text)
+    return bool(text) and "\n" not in text and (_all_bold(cell) or is_prompt(text))
+
+
+def _form_rows(table) -> list[list] | None:
+    """The rows of a prompt/answer table, or None for a data table.
+
+    Forms written in Word put each prompt in the first column (bold, starred, "Please …" or
+    ending in ':' / '?') and its answer beside it; a row may also be one merged cell holding
+    "Label: value". A data table's header row is bold in every cell, and its first column
+    holds values, not prompts, so it never passes."""
+    rows = [[c for c in _unique_cells(row)] for row in table.rows]
+    rows = [r for r in rows if any(c.text.strip() for c in r)]
+    if not rows or any(len(r) > 2 for r in rows):
+        return None
+    for cells in rows:
+        if len(cells) == 1:
+            if not label_value(normalise_space(cells[0].text).replace("\n", " ")):
+                return None
+        elif not _is_prompt_cell(cells[0]) or _all_bold(cells[1]):
+            return None
+    return rows
+
+
+def _form_paras(rows: list[list]) -> list[Para]:
+    """Each prompt fused with its answer cell (see `forms.answered`); the answer ends with its
+    cell, so nothing after the table is taken for it."""
+    paras: list[Para] = []
+    for cells in rows:
+        if len(cells) == 1:
+            paras.extend(label_value(normalise_space(cells[0].text).replace("\n", " ")))
+            continue
+        prompt = Para(normalise_space(cells[0].text), bold=True)
+        answer = _cell_paras(cells[1])
+        if not answer:
+            paras.append(prompt)
+            continue
+        for para in answered(prompt, answer):
+            para.explicit = True
+            paras.append(para)
+    return paras
+
+
 def _table_paras(table) -> list[Para]:
+    if (form := _form_rows(table)) is not None:
+        return _form_paras(form)
     rows = [_row_texts(row) for row in table.rows]
     rows = [r for r in rows if any(r)]
     if not rows:

@@ -24,6 +24,9 @@ _PLEASE_RE = re.compile(
 )
 _SENTENCE_INSIDE_RE = re.compile(r"[.!?]\s+[A-Z]")
 _URL_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+# "* Reporting period" / "Reporting period *" typed into a Word or PDF form: the star is text
+# there, not markdown (a .txt export reads it as a list marker, handled by `_lone_star_item`).
+_STAR_MARK_RE = re.compile(r"^\*{1,3}\s*(?=[^\W\d_])|\s+\*{1,3}$")
 
 
 def _lone_star_item(paras: list[Para], i: int) -> bool:
@@ -35,11 +38,21 @@ def _lone_star_item(paras: list[Para], i: int) -> bool:
     return para.gap_before or i == 0 or paras[i - 1].kind != "list_item"
 
 
+def _strip_star_mark(para: Para) -> None:
+    """A one-line paragraph that starts (or ends) with the form's mandatory-field star."""
+    if para.kind != "text" or para.explicit or para.star or "\n" in para.text:
+        return
+    text = _STAR_MARK_RE.sub("", para.text)
+    if text != para.text and text.strip() and "*" not in text:  # "*italic* …" is markdown
+        para.text, para.star = text.strip(), True
+
+
 def mark_questions(paras: list[Para]) -> None:
     """Flag starred form questions, "Please provide …" prompts and short FAQ questions."""
     for i, para in enumerate(paras):
         if para.kind == "list_item" and para.marker == "*" and _lone_star_item(paras, i):
             para.kind, para.star = "text", True
+        _strip_star_mark(para)
         if para.kind != "text" or para.explicit or "\n" in para.text:
             continue
         words = word_count(para.text)
@@ -118,12 +131,27 @@ def _qa_para(question: Para, answer: list[Para]) -> Para:
     )
 
 
+def answered(question: Para, answer: list[Para]) -> list[Para]:
+    """A question with its (non-empty) answer: one `qa` block, or the question as a heading
+    over an answer too long to keep whole. Loaders that know where an answer ends (a cell of a
+    prompt/answer table) call this directly and mark the result `explicit`."""
+    if sum(word_count(p.text) for p in answer) <= QA_MAX_WORDS:
+        return [_qa_para(question, answer)]
+    question.text, question.kind = _clean_question(question.text), "heading"
+    question.question = True
+    return [question, *answer]
+
+
 def group_answers(paras: list[Para]) -> list[Para]:
     """Fuse each flagged question with its answer (see module docstring)."""
     out: list[Para] = []
     i = 0
     while i < len(paras):
         para = paras[i]
+        if para.explicit:  # already grouped by its loader
+            out.append(para)
+            i += 1
+            continue
         end = _answer_end(paras, i) if para.question else i + 1
         answer = paras[i + 1 : end]
         if not para.question or not answer:
@@ -131,13 +159,34 @@ def group_answers(paras: list[Para]) -> list[Para]:
             out.append(para)
             i += 1
             continue
-        if sum(word_count(p.text) for p in answer) <= QA_MAX_WORDS:
-            out.append(_qa_para(para, answer))
-        else:
-            para.text, para.kind = _clean_question(para.text), "heading"
-            out.extend([para, *answer])
+        out.extend(answered(para, answer))
         i = end
     return out
+
+
+def is_prompt(text: str) -> bool:
+    """Does a line read as a form prompt on its own: a starred field, a "Please …" request,
+    or a label ending in ':' or '?'? (Used on the first column of prompt/answer tables.)"""
+    text = text.strip()
+    if not text or "\n" in text or word_count(text) > 60:
+        return False
+    return (
+        text.startswith("*")
+        or text.endswith(("*", ":", "?"))
+        or bool(_PLEASE_RE.match(text))
+    )
+
+
+def label_value(text: str) -> list[Para]:
+    """ "Reporting period: January - June 2020" in one table cell: the label and its value as
+    one `qa` block ([] when the text is not a short label followed by a value)."""
+    label, sep, value = text.partition(":")
+    label, value = _clean_question(label), value.strip()
+    if not sep or "\n" in text or not label or not value or value.startswith("//"):
+        return []
+    if word_count(label) > 12 or ends_sentence(label) or word_count(value) > QA_MAX_WORDS:
+        return []
+    return [Para(f"{label}: {value}", "qa", explicit=True, question=True)]
 
 
 def _is_label_pair(paras: list[Para], i: int) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path
 from assistant.errors import LoadError
 from assistant.ingest.paras import Extracted, assemble
 from assistant.ingest.structure import apply_structure
-from assistant.ingest.text_structure import scan_lines, split_header, unwrap
+from assistant.ingest.text_structure import HeaderError, scan_lines, split_header, unwrap
 from assistant.models import Block, Document
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
@@ -140,7 +140,10 @@ def _normalise_newlines(text: str) -> str:
 def _extract_text(data: bytes, path: Path) -> Extracted:
     """.txt/.md: header lines → metadata, then markdown/plain-text conventions."""
     text, encoding = decode_bytes(data, path)
-    meta, body = split_header(_normalise_newlines(text))
+    try:  # the same parser decides the document's visibility (ingest/access_rules.py)
+        meta, body = split_header(_normalise_newlines(text))
+    except HeaderError as err:
+        raise LoadError(str(path), str(err)) from None
     del text
     paras = unwrap(scan_lines(body))
     extra = {} if encoding == "utf-8" else {"encoding": encoding}

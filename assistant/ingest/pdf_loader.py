@@ -15,6 +15,7 @@ from pathlib import Path
 
 from assistant.errors import LoadError
 from assistant.ingest.paras import SENTENCE_END, Extracted, Para, normalise_space
+from assistant.ingest.pdf_tables import Table, find_tables, locate
 from assistant.ingest.text_structure import line_paras
 
 _PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE)
@@ -83,12 +84,24 @@ def _decrypt(reader, path: Path) -> None:
         )
 
 
-def _page_texts(reader, path: Path) -> list[str]:
+def _layout_tables(page, text: str) -> list[Table]:
+    """The page's tables (see `pdf_tables`); a table shows in the plain text as a run of short
+    lines, so pages without a few short lines are not laid out again."""
+    if sum(1 for line in text.split("\n") if 0 < len(line.split()) <= 6) < 4:
+        return []
+    try:
+        return find_tables(page.extract_text(extraction_mode="layout") or "")
+    except Exception:  # layout mode fails on odd pages that plain mode reads: no tables then
+        return []
+
+
+def _page_texts(reader, path: Path) -> list[tuple[str, list[Table]]]:
     try:
         pages = list(reader.pages)
         if not pages:
             raise LoadError(str(path), f"corrupt PDF (no pages): {_REEXPORT}")
-        return [page.extract_text() or "" for page in pages]
+        texts = [(page, page.extract_text() or "") for page in pages]
+        return [(text, _layout_tables(page, text)) for page, text in texts]
     except LoadError:
         raise
     except Exception as err:
@@ -139,25 +152,48 @@ def _clean_line(line: str) -> str:
     return normalise_space(_CONTROL_RE.sub(" ", line))
 
 
-def page_paras(text: str, page: int) -> list[Para]:
-    """Paragraphs of one page's extracted text."""
+def _table_runs(tables: list[Table], lines: list[str]) -> dict[int, tuple[int, list[str]]]:
+    """First line -> (end line, rendered rows) of each table found among the plain lines."""
+    runs: dict[int, tuple[int, list[str]]] = {}
+    for table in tables:
+        span = locate(table, lines)
+        if span is not None and not any(a < span[1] and span[0] < b for a, (b, _) in runs.items()):
+            runs[span[0]] = (span[1], table.rendered())
+    return runs
+
+
+def page_paras(text: str, page: int, tables: list[Table] | None = None) -> list[Para]:
+    """Paragraphs of one page's extracted text; the lines of a located table become its rows."""
     lines = [_clean_line(line) for line in text.replace("\r", "\n").split("\n")]
-    lines = [line for line in lines if not _PAGE_NUMBER_RE.match(line)]
-    lengths = sorted(len(line) for line in lines if line)
+    runs = _table_runs(tables or [], lines)
+    kept = [n for n, line in enumerate(lines) if not _PAGE_NUMBER_RE.match(line)]
+    lengths = sorted(len(lines[n]) for n in kept if lines[n])
     width = max(20, lengths[int(len(lengths) * 0.9)] if lengths else 0)
-    groups: list[list[str]] = []
+    groups: list[list[str] | Para] = []
     current: list[str] = []
-    for line in lines:
-        if not line or (current and _breaks_before(current[-1], line, width)):
+    n = 0
+    while n < len(lines):
+        line = lines[n]
+        if n in runs or not line or (current and _breaks_before(current[-1], line, width)):
             if current:
                 groups.append(current)
             current = []
-        if line:
+        if n in runs:
+            end, rows = runs[n]
+            groups.extend(Para(row, "table_row", page=page, gap_before=not k, explicit=True)
+                          for k, row in enumerate(rows))
+            n = end
+            continue
+        if line and not _PAGE_NUMBER_RE.match(line):
             current.append(line)
+        n += 1
     if current:
         groups.append(current)
     paras: list[Para] = []
     for group in groups:
+        if isinstance(group, Para):
+            paras.append(group)
+            continue
         for para in line_paras(_join(group)):
             para.page = page
             paras.append(para)
@@ -182,7 +218,8 @@ def extract_pdf(data: bytes, path: Path) -> Extracted:
     """Extract a PDF page by page; LoadError for corrupt, encrypted or text-less files."""
     reader = _open(data, path)
     texts = _page_texts(reader, path)
-    paras = [para for n, text in enumerate(texts, start=1) for para in page_paras(text, n)]
+    paras = [para for n, (text, tables) in enumerate(texts, start=1)
+             for para in page_paras(text, n, tables)]
     if not any(p.text.strip() for p in paras):
         raise LoadError(
             str(path),

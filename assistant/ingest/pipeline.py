@@ -160,6 +160,7 @@ class Ingestor:
         to_load: list[_Pending] = []
         unchanged: list[FileRecord] = []
         touched: list[FileRecord] = []
+        dropped = 0  # indexed files that now fail before loading (unreadable, bad header)
         for src in sources:
             seen.add(src.key)
             old = None if reread_all else old_files.get(src.key)
@@ -170,8 +171,11 @@ class Ingestor:
                     unchanged.append(replace(old, visibility=visibility))
                     continue
                 digest = _sha256(src.path)
-            except OSError as exc:
-                self._fail(report, src.path, f"cannot read it ({exc.strerror or exc})")
+            except (OSError, LoadError) as exc:
+                reason = exc.reason if isinstance(exc, LoadError) else (
+                    f"cannot read it ({exc.strerror or exc})")
+                self._fail(report, src.path, reason)
+                dropped += src.key in old_files  # it leaves the index: never stale, never public
                 continue
             if old and old.sha256 == digest and old.doc_id == self._doc_id(src):
                 fresh = replace(old, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
@@ -187,16 +191,26 @@ class Ingestor:
         # Files indexed by earlier runs from other paths stay; the corpus's access file is
         # re-applied to those inside the corpus (others keep theirs until their folder is
         # ingested again: their root is not known here).
-        elsewhere = [
-            replace(f, visibility=self._visibility(Path(key), self.corpus_root))
-            if self._in_corpus(Path(key)) else f
-            for key, f in old_files.items() if key not in seen and key not in removed
-        ]
+        elsewhere: list[FileRecord] = []
+        for key, f in old_files.items():
+            if key in seen or key in removed:
+                continue
+            try:
+                if self._in_corpus(Path(key)):
+                    f = replace(f, visibility=self._visibility(Path(key), self.corpus_root))
+            except LoadError as exc:
+                self._fail(report, Path(key), exc.reason)
+                dropped += 1
+                continue
+            except OSError:
+                pass  # gone or unreadable, outside the folders scanned: keep it as it was
+            elsewhere.append(f)
         access_changed = any(f.visibility != old_files[f.file_key].visibility
                              for f in unchanged + elsewhere)
         report.unchanged = len(unchanged)
-        report.removed = len(removed)
-        if not to_load and not removed and not access_changed and previous is not None:
+        report.removed = len(removed) + dropped
+        if (not to_load and not removed and not dropped and not access_changed
+                and previous is not None):
             self._finish_unchanged(previous, touched, old_files, report)
             return
 
@@ -254,13 +268,21 @@ class Ingestor:
         return self.corpus_root is not None and _is_within(path.resolve(), self.corpus_root)
 
     def _visibility(self, path: Path, root: Path) -> Visibility:
-        """Rules come from the access file at the top of the corpus dir when the file lies in
-        it (so `ingest corpus/sub/file.txt` is governed like `ingest corpus`), else from the
-        folder that was ingested; globs match the path relative to that folder."""
+        """Rules come from the access file at the top of the corpus dir for every file under
+        it, whatever path was ingested (`ingest corpus/confidential` is governed like `ingest
+        corpus`); a file outside the corpus dir uses the access file of the folder that was
+        ingested, and the log says so. Globs match the path relative to that folder.
+        Raises LoadError for a header that mentions visibility but cannot be applied."""
         base = self.corpus_root if self._in_corpus(path) else root.resolve()
         assert base is not None
         if base not in self._rules:
             self._rules[base] = AccessRules.load(base / self.access_file)
+            if base != self.corpus_root:
+                where = f" (corpus dir: {self.corpus_root})" if self.corpus_root else ""
+                found = "" if (base / self.access_file).is_file() else (
+                    " (there is none: public unless a Visibility: header restricts them)")
+                self.log(f"{root} is outside the corpus dir{where}: its access rules come from "
+                         f"{base / self.access_file}{found}")
         try:
             rel = path.resolve().relative_to(base).as_posix()
         except ValueError:

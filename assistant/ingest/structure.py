@@ -16,7 +16,9 @@ def apply_structure(paras: list[Para], *, guess_headings: bool | None = None) ->
     answers grouped after (an answer ends at the next heading)."""
     paras = [p for p in paras if p.text.strip()]
     if guess_headings is None:
-        guess_headings = not any(p.kind == "heading" and p.explicit for p in paras)
+        # a form prompt a loader set over its long answer does not say the file marks headings
+        guess_headings = not any(p.kind == "heading" and p.explicit and not p.question
+                                 for p in paras)
     mark_questions(paras)
     paras = pair_labels(paras)
     mark_headings(paras, guess=guess_headings)

@@ -12,7 +12,8 @@ from itertools import pairwise
 from assistant.ingest.markup import clean_inline, render_row
 from assistant.ingest.paras import SENTENCE_END, Para
 
-# `Visibility:` (access control, read by ingest/access_rules.py) is metadata too: never content.
+# `Visibility:` (access control, ingest/access_rules.py) is metadata too: never content. The
+# access reader calls `split_header` itself, so a header is read one way for both purposes.
 _HEADER_RE = re.compile(r"^(source|url|title|visibility)\s*:\s*(.*\S)\s*$", re.IGNORECASE)
 _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _STAR_QUESTION_RE = re.compile(r"^\*{3}\s*(.+?)\s*\*{2}:?$")
@@ -22,35 +23,92 @@ _NUMBERED_RE = re.compile(r"^(\d{1,2}[.)])\s+(\S.*)$")
 _PIPE_SEP_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 _PIPE_SPLIT_RE = re.compile(r"(?<!\\)\|")
 _HEAD_LINES = 256  # header lines and front matter are looked for this far down, no further
+_FRONT_MATTER_LINES = 50  # a `---` block longer than this is a horizontal rule, not front matter
+_STRAY_WINDOW = 10  # non-blank lines after the header in which a `Visibility:` line is an error
+_VISIBILITY_KEY_RE = re.compile(r"^(\s*)visibility\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_KEY_LINE_RE = re.compile(r"^\s*[A-Za-z][\w ()/-]{0,40}:")  # `Author: …`, not prose
+_HOW = "write one line `Visibility: restricted channels=C… users=U…` at the top of the file"
 
 
-def _front_matter_end(lines: list[str], i: int) -> int:
-    """Index after a `---` … `---` front-matter block starting at line i (i if there is none)."""
-    if i >= len(lines) or lines[i].strip() != "---":
-        return i
-    for j in range(i + 1, min(len(lines), i + 50)):
+class HeaderError(ValueError):
+    """The header mentions visibility but cannot be read: the file must fail with this reason
+    rather than be indexed as public."""
+
+
+class IncompleteHead(Exception):
+    """`split_header(..., partial=True)` needs more of the text to decide (see access_rules)."""
+
+
+def _front_matter_end(lines: list[str], i: int, incomplete: bool) -> int | None:
+    """Index after a `---` … `---` front-matter block starting at line i (None if unclosed)."""
+    stop = min(len(lines), i + _FRONT_MATTER_LINES)
+    for j in range(i + 1, stop):
         if lines[j].strip() in ("---", "..."):
             return j + 1
-    return i
+    if incomplete and stop == len(lines):
+        raise IncompleteHead
+    if any(_VISIBILITY_KEY_RE.match(line) for line in lines[i + 1 : stop]):
+        raise HeaderError(f"front matter opened with `---` is never closed, so its visibility "
+                          f"cannot be read: close it with `---`, or {_HOW}")
+    return None
 
 
-def split_header(text: str) -> tuple[dict[str, str], str]:
-    """Pull `Source:`/`Title:` header lines (or markdown front matter) off the top of a file.
+def _front_matter_meta(block: list[str]) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for line in block:
+        if vis := _VISIBILITY_KEY_RE.match(line):
+            indent, value = vis.group(1), vis.group(2).strip("\"'")
+            if indent or not value or value[0] in "|>&*!":
+                raise HeaderError(f"front-matter `visibility:` must be a top-level key with its "
+                                  f"value on the same line (e.g. `visibility: restricted "
+                                  f"channels=C123`), not {line.strip()!r}")
+            if meta.get("visibility", value) != value:
+                raise HeaderError(f"two different `visibility:` values in the front matter: {_HOW}")
+            meta["visibility"] = value
+        elif m := _HEADER_RE.match(line.strip()):
+            meta[m.group(1).lower()] = m.group(2).strip("\"'")
+    if "url" in meta:
+        meta.setdefault("source", meta.pop("url"))
+    return meta
 
-    They are metadata (Document.url/title), not content, so they must not reach the text.
-    Only the first lines are split off: a 50 MB file is not copied line by line for this."""
+
+def _check_no_stray_visibility(lines: list[str], i: int, incomplete: bool) -> None:
+    """A `Visibility:` line among the `Key: value` lines just below the header (after a blank
+    line, a repeated one, one under an unknown key such as `Author:`) would otherwise be
+    indexed as text and its document as public. The first line of prose ends the search."""
+    seen = 0
+    for line in lines[i:]:
+        if not line.strip():
+            continue
+        if _VISIBILITY_KEY_RE.match(line):
+            raise HeaderError(f"a `Visibility:` line below the header block ({line.strip()!r}) "
+                              f"is not applied: {_HOW} (only Source:/Title: lines before it)")
+        seen += 1
+        if not _KEY_LINE_RE.match(line) or seen >= _STRAY_WINDOW:
+            return
+    if incomplete:
+        raise IncompleteHead
+
+
+def split_header(text: str, *, partial: bool = False) -> tuple[dict[str, str], str]:
+    """Pull `Source:`/`Title:`/`Visibility:` header lines (or markdown front matter) off the top.
+
+    They are metadata (Document.url/title, access), not content, so they must not reach the
+    text. Only the first lines are split off: a 50 MB file is not copied line by line for this.
+    Raises HeaderError when a visibility line is there but cannot be applied. `partial=True`
+    means `text` is only the start of a file: IncompleteHead if that is not enough to decide."""
     parts = text.split("\n", _HEAD_LINES)  # parts[_HEAD_LINES], if any, is the rest of the text
     lines = parts[:_HEAD_LINES]
+    incomplete = partial and len(parts) <= _HEAD_LINES
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
-    end = _front_matter_end(lines, i)
-    if end > i:
-        block = [_HEADER_RE.match(line.strip()) for line in lines[i + 1 : end - 1]]
-        meta = {m.group(1).lower(): m.group(2).strip("\"'") for m in block if m}
-        if "url" in meta:
-            meta.setdefault("source", meta.pop("url"))
-        return meta, "\n".join(parts[end:])
+    if i < len(lines) and lines[i].strip() == "---":
+        end = _front_matter_end(lines, i, incomplete)
+        if end is not None:
+            meta = _front_matter_meta(lines[i + 1 : end - 1])
+            _check_no_stray_visibility(lines, end, incomplete)
+            return meta, "\n".join(parts[end:])
     meta: dict[str, str] = {}
     while i < len(lines):
         match = _HEADER_RE.match(lines[i].strip())
@@ -59,6 +117,7 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
             break
         meta["source" if key == "url" else key] = match.group(2)
         i += 1
+    _check_no_stray_visibility(lines, i, incomplete)
     if not meta:
         return {}, text
     return meta, "\n".join(parts[i:])

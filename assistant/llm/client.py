@@ -1,8 +1,11 @@
 """A small client for the OpenAI-compatible `/chat/completions` endpoint.
 
 The same request works against OpenAI, Azure OpenAI, Ollama, vLLM and the llama.cpp server,
-so one POST with the standard library (urllib; httpx is not a dependency) is all we need: no
-SDK, no streaming. What this module adds is the part that is easy to get wrong:
+so one POST with the standard library (urllib; httpx is not a dependency) is all we need, no
+SDK. `complete` waits for the whole reply; `stream` yields it as the model writes it, from the
+same API with `"stream": true` (server-sent events: `data: {...}` chunks whose
+`choices[0].delta.content` is the next piece of text, ending with `data: [DONE]`). What this
+module adds is the part that is easy to get wrong:
 
 - the URL: `base_url` may end with `/v1`, with `/chat/completions`, or be an Azure deployment
   URL with an `?api-version=` query, which is kept;
@@ -11,7 +14,9 @@ SDK, no streaming. What this module adds is the part that is easy to get wrong:
   every error message, so it can never reach a log, a Slack reply or a traceback line;
 - failures: one retry after a short wait on 429 and 5xx (rate limits and restarts are
   transient), none on timeouts (waiting twice would double the user's wait); every failure is
-  a `BackendError` with a one-line reason.
+  a `BackendError` with a one-line reason. A stream is retried only before its first piece
+  (text already shown cannot be taken back by a retry); a stream that breaks off, or ends
+  without `[DONE]` or a finish reason, is a failure too, never a silently short answer.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Iterator, Literal, Sequence
 
 from pydantic import SecretStr
 
@@ -102,6 +107,67 @@ class ChatClient:
             except BackendError as exc:
                 raise BackendError(self._clean(str(exc))) from None
 
+    def stream(self, messages: Sequence[dict[str, str]]) -> Iterator[str]:
+        """The assistant message's text piece by piece, as the server sends it. A server that
+        ignores `"stream": true` and answers with one JSON completion yields it whole."""
+        body = json.dumps({**self._body(messages), "stream": True}).encode("utf-8")
+        attempt = 0
+        while True:
+            try:
+                response = self._open(body, accept="text/event-stream")
+                break
+            except _Retryable as exc:
+                if attempt >= self.retries:
+                    raise BackendError(self._clean(exc.reason)) from None
+                wait = min(max(exc.retry_after or 0.0, self.backoff), MAX_WAIT)
+                log.info("LLM backend %s: %s; retrying in %.1f s", self.url,
+                         self._clean(exc.reason), wait)
+                time.sleep(wait)
+                attempt += 1
+            except BackendError as exc:
+                raise BackendError(self._clean(str(exc))) from None
+        try:
+            with response:
+                if "json" in (response.headers.get("Content-Type") or ""):
+                    yield _content(self._decode(response.read(MAX_REPLY_BYTES + 1)))
+                    return
+                yield from self._events(response)
+        except BackendError as exc:
+            raise BackendError(self._clean(str(exc))) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise BackendError(self._clean(self._broken(exc))) from None
+
+    def _events(self, response: Any) -> Iterator[str]:
+        """Text deltas of a server-sent event stream; BackendError when it breaks off."""
+        size, data, finished = 0, [], False
+        for raw in response:
+            size += len(raw)
+            if size > MAX_REPLY_BYTES:
+                raise BackendError(f"reply from {self.url} is larger than {MAX_REPLY_BYTES} bytes")
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+                continue
+            if line or not data:  # "event:", "id:", ":" comments; or a blank line between
+                continue
+            payload, data = "\n".join(data), []
+            if payload.strip() == "[DONE]":
+                return
+            text, done = _delta(payload)
+            finished = finished or done
+            if text:
+                yield text
+        if data:  # the last event without its blank line
+            payload = "\n".join(data)
+            if payload.strip() == "[DONE]":
+                return
+            text, done = _delta(payload)
+            finished = finished or done
+            if text:
+                yield text
+        if not finished:
+            raise BackendError(f"the reply stream from {self.url} ended before it was complete")
+
     # -- request ----------------------------------------------------------------------------
 
     def _body(self, messages: Sequence[dict[str, str]]) -> dict[str, Any]:
@@ -125,11 +191,33 @@ class ChatClient:
 
     def _post(self, body: bytes) -> Any:
         """One POST; the decoded JSON reply. Transient failures raise _Retryable."""
-        request = urllib.request.Request(self._url, data=body, headers=self._headers(),
-                                         method="POST")
+        response = self._open(body)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with response:
                 raw = response.read(MAX_REPLY_BYTES + 1)
+        except (OSError, http.client.HTTPException) as exc:
+            raise BackendError(self._broken(exc)) from None
+        return self._decode(raw)
+
+    def _broken(self, exc: BaseException) -> str:
+        if isinstance(exc, TimeoutError):
+            return f"no reply from {self.url} within {self.timeout:g} s"
+        return f"connection to {self.url} failed: {type(exc).__name__} {exc}"
+
+    def _decode(self, raw: bytes) -> Any:
+        if len(raw) > MAX_REPLY_BYTES:
+            raise BackendError(f"reply from {self.url} is larger than {MAX_REPLY_BYTES} bytes")
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise BackendError(f"reply from {self.url} is not JSON: {_snippet(raw)}") from None
+
+    def _open(self, body: bytes, *, accept: str = "application/json") -> Any:
+        """The POST's open response (status 2xx). Transient failures raise _Retryable."""
+        headers = {**self._headers(), "Accept": accept}
+        request = urllib.request.Request(self._url, data=body, headers=headers, method="POST")
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
             with exc:
                 detail = _error_detail(exc.read(4096))
@@ -144,14 +232,7 @@ class ChatClient:
                 raise BackendError(f"no reply from {self.url} within {self.timeout:g} s") from None
             raise BackendError(f"cannot reach {self.url}: {exc.reason}") from None
         except (OSError, http.client.HTTPException) as exc:
-            raise BackendError(f"connection to {self.url} failed: "
-                               f"{type(exc).__name__} {exc}") from None
-        if len(raw) > MAX_REPLY_BYTES:
-            raise BackendError(f"reply from {self.url} is larger than {MAX_REPLY_BYTES} bytes")
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise BackendError(f"reply from {self.url} is not JSON: {_snippet(raw)}") from None
+            raise BackendError(self._broken(exc)) from None
 
     def _clean(self, reason: str) -> str:
         """One line, short, and never the key (servers do echo a wrong key back)."""
@@ -187,6 +268,32 @@ def _content(data: Any) -> str:
     if not isinstance(content, str):
         raise BackendError("reply's message content is not text")
     return content
+
+
+def _delta(payload: str) -> tuple[str, bool]:
+    """(choices[0].delta.content, whether a finish_reason came) of one stream event."""
+    try:
+        data = json.loads(payload)
+    except json.JSONDecodeError:
+        raise BackendError(f"stream event is not JSON: {_snippet(payload.encode())}") from None
+    if isinstance(data, dict) and data.get("error"):
+        raise BackendError(f"the model stopped with an error: "
+                           f"{_error_detail(json.dumps(data).encode())}")
+    try:
+        choices = data["choices"]
+    except (KeyError, TypeError):
+        raise BackendError(f"stream event is not a chat completion chunk: "
+                           f"{_snippet(payload.encode())}") from None
+    if not choices:  # usage-only chunk (stream_options.include_usage)
+        return "", False
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    delta = choice.get("delta") or {}
+    content = delta.get("content") if isinstance(delta, dict) else None
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    if content is not None and not isinstance(content, str):
+        raise BackendError("stream chunk's delta content is not text")
+    return content or "", bool(choice.get("finish_reason"))
 
 
 def _error_detail(raw: bytes) -> str:

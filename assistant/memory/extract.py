@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from assistant.memory.areas import extract_working_areas
+from assistant.memory.definitions import extract_definitions
 from assistant.memory.context import DocContext, document_context, reporting_period
 from assistant.memory.events import extract_events
 from assistant.memory.models import ProjectMemory
@@ -24,8 +25,8 @@ T = TypeVar("T")
 
 
 def extract_memory(doc: Document, chunks: list[Chunk]) -> ProjectMemory:
-    """Events, regions, organisations, working areas, acronyms and the reporting period of
-    `doc`, each citing the chunk (of `chunks`) its row or sentence lies in."""
+    """Events, regions, organisations, working areas, acronyms, definitions and the reporting
+    period of `doc`, each citing the chunk (of `chunks`) its row or sentence lies in."""
     memory = ProjectMemory()
     if not chunks or not doc.blocks:
         return memory
@@ -41,6 +42,8 @@ def extract_memory(doc: Document, chunks: list[Chunk]) -> ProjectMemory:
     memory.working_areas = _safe(lambda: extract_working_areas(units, locator), [], doc, "areas")
     terms, orgs = _safe(lambda: extract_terms(units, locator), ([], []), doc, "terms")
     memory.terms, memory.organisations = terms, orgs
+    memory.definitions = _safe(lambda: extract_definitions(units, locator), [], doc,
+                               "definitions")
     return memory
 
 

@@ -134,6 +134,21 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
+class Definition:
+    """A sentence in which a document says what a term is: "MIREU is an EU project whose aim
+    is …", "S3 stands for Smart Specialisation Strategy". `sentence` is the whole defining
+    sentence (quoted for "What is MIREU?"; `source.quote` may be cut to 300 characters),
+    `category` the class it names ("EU project"; "" for a "stands for" sentence) and
+    `expansion` the spelled-out name when the sentence gives one."""
+
+    term: str
+    sentence: str
+    source: SourceRef
+    category: str = ""
+    expansion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportingPeriod:
     doc_id: str
     start: date
@@ -149,8 +164,10 @@ class ProjectMemory:
     working_areas: list[WorkingArea] = field(default_factory=list)
     terms: list[Term] = field(default_factory=list)
     periods: list[ReportingPeriod] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
 
-    KINDS = ("events", "regions", "organisations", "working_areas", "terms", "periods")
+    KINDS = ("events", "regions", "organisations", "working_areas", "terms", "periods",
+             "definitions")
 
     def extend(self, other: "ProjectMemory") -> None:
         for kind in self.KINDS:
@@ -187,6 +204,8 @@ class ProjectMemory:
             terms=[Term(**{**t, "source": src(t["source"])}) for t in data.get("terms", [])],
             periods=[ReportingPeriod(p["doc_id"], _day(p["start"]), _day(p["end"]),
                                      src(p["source"])) for p in data.get("periods", [])],
+            definitions=[Definition(**{**d, "source": src(d["source"])})
+                         for d in data.get("definitions", [])],
         )
 
 

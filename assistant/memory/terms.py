@@ -25,6 +25,14 @@ _PAREN_ACR_RE = re.compile(rf"\((?P<acr>{_ACR})\)")
 _ACR_PAREN_RE = re.compile(rf"(?<![\w-])(?P<acr>{_ACR})\s*\((?P<exp>[^()]{{3,140}})\)")
 _ACR_DASH_RE = re.compile(rf"(?<![\w-])(?P<acr>{_ACR})(?:\s+[-–—]|\s*:|\s*,\s*(?:the|a)?)\s+"
                           r"(?P<exp>[^.;:()\n–—]{3,160})")
+# "S3 stands for Smart Specialisation Strategy", "ABC means …", "ABC is short for …"; and the
+# same words opening a bracket: "ABC (short for …)".
+_SAYS_FOR = (r"(?:stands\s+for|means|refers\s+to|is\s+short\s+for|is\s+(?:an?\s+)?"
+             r"(?:abbreviation|acronym)\s+(?:of|for)|(?:is|are)(?=\s+[A-Z]))")
+ACR_SAYS_RE = re.compile(rf"(?<![\w-])(?P<acr>{_ACR})\s+{_SAYS_FOR}\s+(?:the\s+)?[“\"‘']?"
+                         r"(?P<exp>[^.;:()\n“”\"’]{3,160})")
+_PAREN_SAYS_RE = re.compile(r"^(?:short\s+for|abbreviation\s+(?:of|for)|acronym\s+(?:of|for)|"
+                            r"stands\s+for|i\.\s?e\.,?)\s+(?:the\s+)?", re.IGNORECASE)
 _STOP = frozenset(["of", "and", "for", "the", "in", "on", "to", "a", "an", "at", "by", "with", "de", "del", "la", "el", "los", "las", "y", "e", "und", "für", "der", "die", "das", "des", "et", "du", "à", "per", "para", "por", "pour", "da", "do", "di", "i", "och", "ja", "zur", "zum", "von", "van", "af", "för"])
 _ORG_WORDS = re.compile(
     r"\b(?:universit\w*|universidad|yliopisto|agency|agencia|council|institute?|instituto|"
@@ -65,29 +73,47 @@ def _pairs(unit: Unit) -> list[_Pair]:
     text = unit.text
     out: list[_Pair] = []
     for match in _PAREN_ACR_RE.finditer(text):
-        acr = _singular(match.group("acr"))
+        acr = singular_acronym(match.group("acr"))
         words = _window_before(text[:match.start()])
         exp = _suffix_expansion(acr, words)
         if exp:
             out.append(_Pair(acr, exp, unit))
-    for pattern in (_ACR_PAREN_RE, _ACR_DASH_RE):
+    for pattern in (_ACR_PAREN_RE, _ACR_DASH_RE, ACR_SAYS_RE):
         for match in pattern.finditer(text):
-            acr = _singular(match.group("acr"))
-            exp = _prefix_expansion(acr, match.group("exp")) or _name_expansion(acr, match.group("exp"))
+            acr = singular_acronym(match.group("acr"))
+            exp = said_expansion(acr, match.group("exp"))
             if exp:
                 out.append(_Pair(acr, exp, unit))
     return [p for p in out if _plausible(p.acronym)]
 
 
-def _singular(acr: str) -> str:
+ACR_PATTERN = _ACR  # what an acronym looks like, shared with `definitions`
+
+
+def expansion_before(acr: str, text: str) -> str | None:
+    """The words at the end of `text` that "(ACR)" right after them abbreviates."""
+    return _suffix_expansion(acr, _window_before(text))
+
+
+def said_expansion(acr: str, text: str) -> str | None:
+    """The expansion that `text` (what follows "ACR –", "ACR (", "ACR stands for") opens
+    with, if the acronym's letters line up with it."""
+    text = _PAREN_SAYS_RE.sub("", text.strip())
+    return _prefix_expansion(acr, text) or _name_expansion(acr, text)
+
+
+def singular_acronym(acr: str) -> str:
     """"DIHs" -> "DIH" (a plural s after capitals)."""
     return acr[:-1] if len(acr) > 2 and acr.endswith("s") and acr[-2].isupper() else acr
 
 
 def _plausible(acr: str) -> bool:
+    """Two capitals at least ("CoMMER", "M&M"), or one with a letter count ("S3", "RIS3")."""
     letters = [c for c in acr if c.isalpha()]
     upper = sum(c.isupper() for c in letters)
-    return len(letters) >= 2 and upper >= 2 and upper * 2 >= len(letters) and not re.search(r"\d{3}", acr)
+    counted = upper >= 1 and len(_letters(acr)) > len(letters)
+    return (len(_letters(acr)) >= 2 and (upper >= 2 or counted) and upper * 2 >= len(letters)
+            and not re.search(r"\d{3}", acr))
 
 
 def _window_before(text: str) -> list[str]:
@@ -175,6 +201,10 @@ def _letters(acr: str) -> list[str]:
 def _aligns(acr: str, words: tuple[str, ...]) -> bool:
     tokens = [t.lower() for w in words for t in _tokens(w) if t and t != "&"]
     letters = _letters(acr)
+    if any(c.isdigit() for c in acr):
+        # "S3": a letter count says how many words start with it, so each letter is one
+        # content word's initial, in order (not "Specialisation Strategies" for S3)
+        return [t[0] for t in tokens if t not in _STOP] == letters and tokens[0] not in _STOP
     if len(tokens) < 2 or not letters or tokens[0][:1] != letters[0] or len(tokens) > len(letters) * 2 + 3:
         return False
     content = sum(t not in _STOP for t in tokens)
@@ -227,8 +257,15 @@ def _most_supported(items: list[_T]) -> list[_T]:
 
 
 def _expansion_key(expansion: str) -> str:
+    """Case, punctuation and common plurals folded: "Strategies" and "Strategy" are one."""
     words = re.sub(r"[^\w ]", " ", expansion.lower()).split()
-    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+    return " ".join(_singular_word(w) for w in words)
+
+
+def _singular_word(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
 
 
 def dedupe_terms(terms: list[Term]) -> list[Term]:

@@ -58,6 +58,7 @@ def iter_units(doc: Document) -> Iterator[Unit]:
             continue
         if block.kind == "qa":
             yield from _lines(block, index, path)
+            lead = block.text.split("\n", 1)[0]  # a table right under a form answer answers it
             continue
         yield from _sentences(block, index, lead, path)
         if block.kind == "text":
@@ -65,12 +66,18 @@ def iter_units(doc: Document) -> Iterator[Unit]:
 
 
 def _lines(block: Block, index: int, path: tuple[str, ...]) -> Iterator[Unit]:
-    """A form answer: the question is the lead of every line under it."""
+    """A form answer: the question is the lead of every line under it. A bulleted answer line
+    ("- 30.6.2020 Clusters …") is a list item, read as one wherever the list stands."""
     lines = block.text.split("\n")
     question = lines[0]
     offset = block.start
     for number, line in enumerate(lines):
-        if line.strip():
+        if number and line.startswith("- ") and line[2:].strip():
+            item = offset + 2
+            for n, (a, b) in enumerate(sentence_spans(line[2:])):
+                yield Unit("list_item", line[2 + a:2 + b], item + a, item + b, index, question,
+                           path, n == 0)
+        elif line.strip():
             yield Unit("qa", line, offset, offset + len(line), index, question, path, number == 0)
         offset += len(line) + 1
 

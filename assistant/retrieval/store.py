@@ -9,8 +9,18 @@ Layout under the index dir::
 A new ingest writes a complete new version beside the old one and only then repoints
 `current` with `os.replace` on a symlink, which is atomic: an ingest that fails or is
 interrupted (even by SIGKILL) leaves the previous index untouched and readable. The previous
-version is kept until the next swap, so a reader that resolved `current` just before a swap can
-still open it. Writers take an exclusive lock (`index/.lock`), so two ingests never interleave.
+version (the one `current` pointed to before the swap, never a leftover that was renamed into
+place but not swapped in by a killed ingest) is kept until the next swap, so a reader that
+resolved `current` just before a swap can still open it. Writers take an exclusive lock
+(`index/.lock`), so two ingests never interleave.
+
+A version is never modified once written: readers open its SQLite file read-only, and a writer
+killed mid-commit would leave a hot journal that no read-only connection can roll back. Even an
+mtime-only refresh (`touch`, `git checkout`) therefore goes to a new version that shares the
+unchanged files by hard link.
+
+`ASSISTANT_TEST_CRASH_AT=<point>` makes the writer SIGKILL itself at that point (see
+`_crash_point`): the crash tests use it to kill at exact moments instead of at random.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import threading
 import time
@@ -27,7 +38,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import faiss
 import numpy as np
@@ -264,34 +275,65 @@ class IndexStore:
         extra: dict | None = None,
     ) -> Path:
         """Write a complete new version, then make it current. Returns the version directory."""
+        return self._install(lambda tmp: self._write_version(
+            tmp, stored, vectors, list(files), embedder, memory or {}, extra or {}))
+
+    def touch_files(self, files: Iterable[FileRecord]) -> Path:
+        """Refresh size/mtime of unchanged files so the next scan can skip hashing them.
+
+        The refresh goes to a new version that hard-links everything but the SQLite file from
+        the current one: updating the current version in place would leave a hot journal
+        behind a killed ingest, and every reader (read-only) would fail on it until the next
+        full rebuild."""
+        source = self.current.resolve()
+        rows = [(f.size, f.mtime_ns, f.file_key) for f in files]
+
+        def build(tmp: Path) -> None:
+            for item in source.iterdir():
+                if item.name not in ("chunks.sqlite3", "manifest.json"):
+                    _link_tree(item, tmp / item.name)
+            shutil.copyfile(source / "chunks.sqlite3", tmp / "chunks.sqlite3")
+            db = sqlite3.connect(tmp / "chunks.sqlite3")
+            try:
+                with db:
+                    db.executemany("UPDATE files SET size=?, mtime_ns=? WHERE file_key=?", rows)
+                    _crash_point("touch-commit")
+            finally:
+                db.close()
+            shutil.copyfile(source / "manifest.json", tmp / "manifest.json")  # complete: last
+
+        return self._install(build)
+
+    def _install(self, build: Callable[[Path], None]) -> Path:
+        """Build a version in a hidden directory, rename it into place, swap `current` to it,
+        then remove what is neither it nor the version `current` pointed to before."""
         versions = self.root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
-        # Names sort in creation order (nanoseconds), which _remove_old_versions relies on.
+        before = self._current_version()
+        # Names sort in creation order (nanoseconds), for people reading the directory.
         version = versions / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{uuid.uuid4().hex[:4]}"
         tmp = versions / f".building-{version.name}"
         tmp.mkdir()
         try:
-            self._write_version(tmp, stored, vectors, list(files), embedder, memory or {},
-                                extra or {})
+            build(tmp)
             tmp.rename(version)
+            _crash_point("renamed")  # complete but not current: must never count as previous
             self._point_current_to(version)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        self._remove_old_versions(keep=version)
+        _crash_point("swapped")
+        self._remove_old_versions(keep={v for v in (version, before) if v is not None})
         return version
 
-    def touch_files(self, files: Iterable[FileRecord]) -> None:
-        """Refresh size/mtime of unchanged files in place so the next scan can skip hashing them.
-
-        Only bookkeeping columns change; readers never use them, so no new version is needed."""
-        db = sqlite3.connect(self.current / "chunks.sqlite3")
-        with db:
-            db.executemany(
-                "UPDATE files SET size=?, mtime_ns=? WHERE file_key=?",
-                [(f.size, f.mtime_ns, f.file_key) for f in files],
-            )
-        db.close()
+    def _current_version(self) -> Path | None:
+        """The version directory `current` points to (None before the first ingest)."""
+        try:
+            target = os.readlink(self.current)
+        except OSError:
+            return None
+        path = self.root / target
+        return path if path.is_dir() else None
 
     def _write_version(self, directory: Path, stored: Sequence[StoredChunk], vectors: np.ndarray,
                        files: list[FileRecord], embedder: str, memory: dict[str, str],
@@ -344,16 +386,17 @@ class IndexStore:
         os.symlink(Path("versions") / version.name, link)
         os.replace(link, self.current)
 
-    def _remove_old_versions(self, *, keep: Path) -> None:
-        """Keep the new version and the one before it (a reader may have just resolved it);
-        remove older ones and half-built leftovers of killed ingests (we hold the lock)."""
-        versions = self.root / "versions"
-        complete = sorted((v for v in versions.iterdir() if not v.name.startswith(".")),
-                          key=lambda v: v.name)
-        previous = [v for v in complete if v != keep and v.name < keep.name][-1:]
-        for old in versions.iterdir():
-            if old != keep and old not in previous:
+    def _remove_old_versions(self, *, keep: set[Path]) -> None:
+        """Keep the new version and the one that was current before it (a reader may have
+        just resolved it); remove everything else: older versions, versions a killed ingest
+        renamed into place but never made current, half-built leftovers and stray links
+        (we hold the lock)."""
+        keep_names = {v.name for v in keep}
+        for old in (self.root / "versions").iterdir():
+            if old.name not in keep_names:
                 shutil.rmtree(old, ignore_errors=True)
+        for link in self.root.glob(".current-*"):  # a kill between symlink and replace
+            link.unlink(missing_ok=True)
 
     @contextmanager
     def lock(self, *, timeout: float = 60.0) -> Iterator[None]:
@@ -376,3 +419,25 @@ class IndexStore:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Hard-link a file or directory tree (versions are immutable, so sharing is safe); copy
+    where the filesystem has no hard links."""
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    if source.is_dir():
+        shutil.copytree(source, target, copy_function=link)
+    else:
+        link(str(source), str(target))
+
+
+def _crash_point(name: str) -> None:
+    """SIGKILL this process here when `ASSISTANT_TEST_CRASH_AT` names this point (tests only:
+    they prove that a kill at the worst moment leaves an index every reader can open)."""
+    if os.environ.get("ASSISTANT_TEST_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -25,12 +25,14 @@ from slack_sdk.http_retry import (
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.feedback import FeedbackStore
+from assistant.slack import logsafety
 from assistant.slack.drafts import DraftingKit, load_kit
 from assistant.slack.handlers import (
     AssistantService,
     SlackHandlers,
     retry_and_duplicate_gate,
 )
+from assistant.slack.pane import AssistantPane
 from assistant.slack.threads import ThreadMemory, TTLSet
 
 log = logging.getLogger("assistant.slack")
@@ -87,6 +89,7 @@ def build_app(
     Raises ConfigError when Slack rejects the token or cannot be reached.
     """
     client = client or make_web_client(settings)
+    logsafety.install()  # a rejected (badly signed) request is logged without its body
     # No signing secret (Socket Mode): bolt still verifies HTTP requests; a random secret means
     # every HTTP request fails verification instead of an empty, forgeable key.
     signing_secret = secret(settings.slack_signing_secret) or secrets.token_hex(32)
@@ -111,7 +114,7 @@ def build_app(
         raise ConfigError(f"Could not reach the Slack API at {client.base_url}: {e}") from None
 
     app.use(retry_and_duplicate_gate(seen=TTLSet(ttl=dedupe_ttl), ignore_retries=ignore_retries))
-    SlackHandlers(
+    handlers = SlackHandlers(
         service=service,
         feedback=feedback,
         memory=memory or ThreadMemory(),
@@ -122,5 +125,9 @@ def build_app(
         drafting=drafting or load_kit(),
         admins=frozenset(settings.slack_admins),
         upload_max_bytes=settings.upload_max_bytes,
-    ).register(app)
+    )
+    # The AI-app pane after the gate (a redelivered event never reaches it) and before the
+    # listeners: it takes the assistant-thread events and the messages of its own threads only.
+    app.assistant(AssistantPane(host=handlers, logger=logger or log).middleware())
+    handlers.register(app)
     return app

@@ -13,8 +13,10 @@ an error in the user's thread:
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable, Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,31 +69,115 @@ def _truncate(text: str, limit: int, marker: str = "…") -> str:
     return text if len(text) <= limit else text[: limit - len(marker)].rstrip() + marker
 
 
-# Zero-width boundaries, coarse to fine: concatenating the pieces gives back the text exactly,
-# which is what lets the tests assert that splitting loses nothing.
+# Where a long text may be cut, coarse to fine: after a blank line, after a line, after a
+# sentence's stop (the space goes with the next piece), after a space.
 _BOUNDARIES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?<=\n\n)"),  # paragraphs
-    re.compile(r"(?<=\n)"),  # lines
-    re.compile(r"(?<=[.!?;:])(?=\s)"),  # sentences
-    re.compile(r"(?<=\s)"),  # words
+    re.compile(r"\n\n"),
+    re.compile(r"\n"),
+    re.compile(r"[.!?;:](?=\s)"),
+    re.compile(r"\s"),
 )
+# Spans a cut must not fall inside, or Slack shows broken markup: `code`, *bold*, _italic_,
+# ~strike~ (Slack reads them in escaped text too), and in mrkdwn also <url|label> links and
+# mentions, &amp; entities and ``` blocks.
+_STYLED = r"`[^`\n]+`|\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~"
+_PROTECTED_RAW = re.compile(_STYLED)
+_PROTECTED_MRKDWN = re.compile(r"```.*?```|<[^<>\n]*>|&(?:[a-z]+|#\d+);|" + _STYLED, re.DOTALL)
+_FENCE = "```"
+ZWJ = "\u200d"
 
 
-def _pieces(text: str, limit: int, measure: Callable[[str], int], level: int = 0) -> list[str]:
-    """Cut ``text`` into pieces of measured length <= limit, preferring coarse boundaries."""
-    if measure(text) <= limit:
+def utf16_len(text: str) -> int:
+    """Length as Slack may count it (UTF-16 code units): never less than len()."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _joins_previous(text: str, i: int) -> bool:
+    """Whether text[i] belongs to the same visible character as text[i-1] (combining mark,
+    emoji modifier or variation selector, either side of a zero-width joiner, CR LF, the
+    second regional indicator of a flag, a tag of a subdivision flag)."""
+    ch, prev = text[i], text[i - 1]
+    if ch == ZWJ or prev == ZWJ or (prev == "\r" and ch == "\n"):
+        return True
+    code = ord(ch)
+    if 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F:
+        return True
+    if unicodedata.category(ch) in ("Mn", "Mc", "Me"):
+        return True
+    if 0x1F1E6 <= code <= 0x1F1FF:  # regional indicators pair up: cut only between pairs
+        run = 0
+        while i - 1 - run >= 0 and 0x1F1E6 <= ord(text[i - 1 - run]) <= 0x1F1FF:
+            run += 1
+        return run % 2 == 1
+    return False
+
+
+def _forbidden_cuts(text: str, limit: int, escaped: bool) -> bytearray:
+    """forbidden[i] == 1: a cut before text[i] would break a character or a markup span."""
+    forbidden = bytearray(len(text) + 1)
+    for i in range(1, len(text)):
+        if _joins_previous(text, i):
+            forbidden[i] = 1
+    pattern = _PROTECTED_MRKDWN if escaped else _PROTECTED_RAW
+    for m in pattern.finditer(text):
+        if m.end() - m.start() <= limit // 2:  # longer spans cannot be kept whole anyway
+            forbidden[m.start() + 1 : m.end()] = b"\x01" * (m.end() - m.start() - 1)
+    return forbidden
+
+
+def split_exact(text: str, limit: int = SECTION_LIMIT, *, escaped: bool = False) -> list[str]:
+    """Cut ``text`` into pieces that concatenate back to it exactly, each measuring <= limit
+    (UTF-16 units, after escaping unless ``escaped``), preferring paragraph, then line, then
+    sentence, then word boundaries, and never inside a character or a markup span."""
+    if not text:
+        return []
+    cost = [0]
+    for ch in text:
+        shown = ch if escaped else escape(ch)
+        cost.append(cost[-1] + utf16_len(shown))
+    if cost[-1] <= limit:
         return [text]
-    if level == len(_BOUNDARIES):  # one unbreakable "word" longer than a section: hard cut
-        out: list[str] = []
-        cur = ""
-        for ch in text:
-            if cur and measure(cur + ch) > limit:
-                out.append(cur)
-                cur = ""
-            cur += ch
-        return out + ([cur] if cur else [])
-    parts = [p for p in _BOUNDARIES[level].split(text) if p]
-    return [q for part in parts for q in _pieces(part, limit, measure, level + 1)]
+    forbidden = _forbidden_cuts(text, limit, escaped)
+    pieces: list[str] = []
+    start = 0
+    while cost[-1] - cost[start] > limit:
+        hi = bisect.bisect_right(cost, cost[start] + limit) - 1  # text[start:hi] fits
+        cut = _best_cut(text, start, hi, forbidden)
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def _best_cut(text: str, start: int, hi: int, forbidden: bytearray) -> int:
+    """The cut in (start, hi]: the coarsest boundary filling at least half the piece, else
+    any boundary, else the last position breaking nothing, else the last whole character."""
+    window = text[start:hi]
+    for min_fill in ((hi - start) // 2, 1):
+        for pattern in _BOUNDARIES:
+            ends = [start + m.end() for m in pattern.finditer(window)]
+            ok = [e for e in ends if start + min_fill <= e <= hi and not forbidden[e]]
+            if ok:
+                return ok[-1]
+    for e in range(hi, start, -1):
+        if not forbidden[e]:
+            return e
+    for e in range(hi, start, -1):
+        if not _joins_previous(text, e) if e < len(text) else True:
+            return e
+    return max(hi, start + 1)
+
+
+def _close_fences(pieces: list[str]) -> list[str]:
+    """A ``` block cut in two is closed at the end of one piece and reopened in the next."""
+    out: list[str] = []
+    carry = False
+    for piece in pieces:
+        if carry:
+            piece = _FENCE + "\n" + piece
+        carry = piece.count(_FENCE) % 2 == 1
+        out.append(piece + "\n" + _FENCE if carry else piece)
+    return out
 
 
 def split_text(text: str, limit: int = SECTION_LIMIT, *, escaped: bool = False) -> list[str]:
@@ -99,20 +185,15 @@ def split_text(text: str, limit: int = SECTION_LIMIT, *, escaped: bool = False) 
 
     Pieces are packed greedily, so a 3500-char answer becomes two sections, not twenty.
     Leading/trailing whitespace of each chunk is stripped (Slack would drop it anyway).
-    ``escaped=True`` for text that is already mrkdwn (measured as is).
+    ``escaped=True`` for text that is already mrkdwn (measured as is; a ``` block too long
+    for one section is closed and reopened around the cut).
     """
-    measure: Callable[[str], int] = len if escaped else (lambda s: len(escape(s)))
-    chunks: list[str] = []
-    cur = ""
-    for piece in _pieces(text, limit, measure):
-        if cur and measure(cur + piece) > limit:
-            chunks.append(cur)
-            cur = piece
-        else:
-            cur += piece
-    if cur:
-        chunks.append(cur)
-    return [c.strip() for c in chunks if c.strip()]
+    fences = escaped and _FENCE in text
+    pieces = split_exact(text, limit - 2 * (len(_FENCE) + 1) if fences else limit,
+                         escaped=escaped)
+    if fences:
+        pieces = _close_fences(pieces)
+    return [c.strip() for c in pieces if c.strip()]
 
 
 # --------------------------------------------------------------------------- block builders
@@ -218,7 +299,8 @@ def render_answer(
     ``header`` is an optional mrkdwn context line above the answer (e.g. who shared it).
     ``feedback_note`` replaces the buttons (after a click) with a short context line.
     """
-    top: list[Block] = [context([header])] if header else []
+    top: list[Block] = [context([line]) for line in (header, answer.searched_for and
+                        f"Searched for: {escape(answer.searched_for)}") if line]
     bottom: list[Block] = []
     if feedback_note:
         bottom.append(context([feedback_note]))
@@ -235,6 +317,52 @@ def render_answer(
     source_budget = max_blocks - len(top) - len(bottom) - len(sections)
     sources = _source_blocks(label, answer.citations, source_budget, max_sources)
     return Message(text=plain_text(answer), blocks=top + sections + sources + bottom)
+
+
+ANSWER_MESSAGE_CHARS = 36_000  # answer text per message: the 40,000 limit, less the sources
+SOURCE_BLOCKS = 2  # context blocks for the sources under a long answer (20 sources)
+
+
+def answer_messages(
+    answer: Answer,
+    *,
+    key: str | None,
+    max_sources: int = DEFAULT_MAX_SOURCES,
+    max_blocks: int = MAX_BLOCKS,
+    message_chars: int = ANSWER_MESSAGE_CHARS,
+) -> list[Message]:
+    """The answer as thread messages: one, as ``render_answer`` makes it, when it fits; else
+    the text continues over several messages (none cut, none over a limit) and the last one
+    carries the sources and the feedback buttons."""
+    chunks = split_text(answer.text.strip() or "(empty answer)")
+    tail_blocks = (1 if key else 0) + (min(SOURCE_BLOCKS, len(answer.citations)) if answer.citations else 0)
+    single = (len(chunks) + tail_blocks <= max_blocks
+              and sum(len(escape(c)) for c in chunks) <= message_chars)
+    if single:
+        return [render_answer(answer, key=key, max_sources=max_sources, max_blocks=max_blocks)]
+    groups: list[list[str]] = [[]]
+    for chunk in chunks:
+        group = groups[-1]
+        if group and (len(group) >= max_blocks
+                      or sum(len(escape(c)) for c in group) + len(escape(chunk)) > message_chars):
+            groups.append([chunk])
+        else:
+            group.append(chunk)
+    if len(groups[-1]) + tail_blocks > max_blocks:
+        groups.append([])
+    messages = [Message(text=escape("\n\n".join(g)), blocks=[section(escape(c)) for c in g])
+                for g in groups[:-1]]
+    last = groups[-1]
+    bottom = [feedback_actions(key)] if key else []
+    label = "Sources:" if answer.answered else "Nearest sources:"
+    budget = max_blocks - len(last) - len(bottom)
+    sources = _source_blocks(label, answer.citations, min(budget, SOURCE_BLOCKS), max_sources)
+    body = escape("\n\n".join(last)) if last else ""
+    text = plain_text(Answer(question=answer.question, text="", answered=answer.answered,
+                             citations=answer.citations), limit=TEXT_LIMIT - len(body) - 1)
+    messages.append(Message(text=(body + "\n" + text.strip()).strip() or escape(label),
+                            blocks=[section(escape(c)) for c in last] + sources + bottom))
+    return messages
 
 
 def simple(text: str) -> Message:
@@ -299,6 +427,10 @@ def home_view() -> dict[str, Any]:
                 "• `/remix events 2020-01 2020-06` lists events with dates, places and sources.\n"
                 "• `/remix draft past-events 2020-01..2020-06` drafts a report section in a "
                 "thread, with a Word file (`/remix draft list` shows the sections).\n"
+                "• `/remix regions`, `/remix glossary CoMMER` and `/remix sources` list the "
+                "regions, the acronyms and the documents I know.\n"
+                "• Open me in the *Agents & AI Apps* pane for a private conversation beside any "
+                "channel; \"Draft the past-events section\" works there too.\n"
                 "• Admins: send me a document in this DM to add it to the project documents.\n"
                 "• `/remix help` shows all commands.\n"
                 "• Rate answers with 👍 / 👎 — the team uses your feedback to improve me.\n"
@@ -308,3 +440,19 @@ def home_view() -> dict[str, Any]:
             section(f"*Try asking*\n{examples}"),
         ],
     }
+
+
+# --------------------------------------------------------------------------- AI-app pane
+
+
+def pane_greeting(prompts: Sequence[str] = ()) -> Message:
+    """First message of an assistant thread: what the assistant is and how to start."""
+    body = (
+        "Hi! I answer questions from the *REMIX*, *MIREU* and *S3 Mining industry partnership* "
+        "documents, and every answer cites its sources. Ask me anything, pick a suggestion"
+        + (" below" if prompts else "")
+        + ", or say *help* to see everything I can do (drafting report sections, events, regions)."
+        "\nOnly you see this conversation: I answer from the documents you may see."
+    )
+    return Message(text="Hi! Ask me about the REMIX, MIREU and S3 Mining partnership documents.",
+                   blocks=[section(body)])

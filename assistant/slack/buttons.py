@@ -29,8 +29,6 @@ NOT_SHARED_TEXT = (
 SHARE_CHECK_FAILED_TEXT = "Sorry, I could not check who may see this answer, so I did not share it."
 
 
-
-
 @dataclass(kw_only=True)
 class Buttons:
     service: Any  # AskService
@@ -89,8 +87,12 @@ class Buttons:
             {"response_type": "ephemeral", "replace_original": False, **simple(text).as_kwargs()},
         )
 
-    def share_answer(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Post a private `/remix` answer to the channel, then remove the private copy."""
+    def share_answer(self, body: dict[str, Any], action: dict[str, Any], client: Any = None,
+                     context: Any = None) -> None:
+        """Post a private `/remix` answer to the channel, then remove the private copy.
+
+        The check is made for everyone who will read it there: in a DM between people that
+        is all of them, not the clicking user (``audience.for_action`` asks Slack)."""
         try:
             key = action.get("value", "")
             payload = self.feedback.load_answer(key)
@@ -102,7 +104,9 @@ class Buttons:
             user = (body.get("user") or {}).get("id", "")
             answer = answer_from_payload(payload)
             try:
-                refusal = None if self._visible_to(answer, audience.for_action(body)) else NOT_SHARED_TEXT
+                target = audience.for_action(body, client=client,
+                                             bot_user_id=getattr(context, "bot_user_id", None))
+                refusal = None if self._visible_to(answer, target) else NOT_SHARED_TEXT
             except Exception:  # cannot check: do not share (fail closed)
                 self.logger.exception("Share check failed for %s", key)
                 refusal = SHARE_CHECK_FAILED_TEXT

@@ -68,10 +68,14 @@ def feedback_group() -> None:
 @feedback_group.command("export")
 @click.option("--out", default="-", show_default=True,
               help="JSONL file to write, or - for stdout.")
-def export_command(out: str) -> None:
+@click.option("--include-restricted", is_flag=True,
+              help="Also export answers that cite restricted documents (or documents no longer "
+                   "in the index). Every line says its visibility either way.")
+def export_command(out: str, include_restricted: bool) -> None:
     """Export feedback as QA evaluation lines (fill in "must" by hand)."""
     from assistant.config import load_settings
-    from assistant.feedback import FILENAME, FeedbackStore
+    from assistant.feedback import FILENAME, FeedbackStore, doc_visibility
+    from assistant.service import Assistant
 
     try:
         settings = load_settings()
@@ -79,9 +83,19 @@ def export_command(out: str) -> None:
             click.echo(f"No feedback recorded yet in {settings.data_dir}.", err=True)
             return
         store = FeedbackStore.open(settings.data_dir)
-        n = store.export_qa_jsonl(sys.stdout if out == "-" else Path(out))
+        try:
+            visibility = doc_visibility(Assistant(settings=settings).reader().files().values())
+        except AssistantError as e:  # no index: no document's visibility is known
+            click.echo(f"Cannot read document visibility ({e}); answers citing documents count "
+                       "as restricted.", err=True)
+            visibility = {}
+        n = store.export_qa_jsonl(sys.stdout if out == "-" else Path(out), visibility=visibility,
+                                  include_restricted=include_restricted)
+        withheld = len(store.rows()) - n
     except AssistantError as e:
         raise click.ClickException(str(e)) from None
     except ValidationError as e:
         raise click.ClickException(_settings_error(e)) from None
-    click.echo(f"Exported {n} feedback line(s){'' if out == '-' else f' to {out}'}.", err=True)
+    click.echo(f"Exported {n} feedback line(s){'' if out == '-' else f' to {out}'}"
+               + (f"; left out {withheld} citing restricted or unknown documents "
+                  "(--include-restricted to add them)" if withheld else "") + ".", err=True)

@@ -5,12 +5,15 @@ bench) drives the real bolt app against it, and nothing may leave the machine. I
 loopback interface only and implements just what the bot calls:
 
 * ``auth.test``, ``chat.postMessage``/``chat.update``/``chat.postEphemeral``,
-  ``conversations.replies``, ``reactions.*``, ``views.publish``;
+  ``conversations.replies``, ``conversations.members`` (from ``members``; other channels are
+  "channel_not_found", as for a DM the bot is not in), ``reactions.*``, ``views.publish``;
 * ``response_url`` posts (``/response/<name>``);
 * file uploads the v2 way (``files.getUploadURLExternal`` -> raw POST to the returned
   ``/upload/<file_id>`` URL -> ``files.completeUploadExternal``), recording the bytes;
 * file downloads: ``files.info`` and ``url_private_download`` for files registered with
-  ``add_file``, served only with ``Authorization: Bearer <bot token>`` like Slack does.
+  ``add_file``, served only with ``Authorization: Bearer <bot token>`` like Slack does;
+* ``apps.connections.open`` (Socket Mode), answered by an attached
+  ``assistant.slack.fakesocket.FakeSocketMode`` with a single-use WebSocket URL.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
+
+if TYPE_CHECKING:
+    from assistant.slack.fakesocket import FakeSocketMode
 
 BOT_USER_ID = "U_BOT"
 BOT_ID = "B_BOT"
@@ -56,6 +62,8 @@ class FakeSlack:
     files: dict[str, StoredFile] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file_id -> bytes uploaded by the bot
     streams: dict[str, list[str]] = field(default_factory=dict)  # ts -> markdown chunks streamed
+    members: dict[str, list[str]] = field(default_factory=dict)  # channel -> conversations.members
+    socket_mode: FakeSocketMode | None = None  # answers apps.connections.open (FakeSocketMode.attach)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -85,7 +93,7 @@ class FakeSlack:
                 text = raw.decode()
                 ctype = self.headers.get("Content-Type", "")
                 body = json.loads(text or "{}") if "json" in ctype else dict(parse_qsl(text))
-                self._reply(*fake._dispatch(path, body))
+                self._reply(*fake._dispatch(path, body, self.headers.get("Authorization", "")))
 
             def _reply(self, status: int, headers: dict[str, str], payload: dict[str, Any]) -> None:
                 self._send(status, {**headers, "Content-Type": "application/json"},
@@ -172,7 +180,8 @@ class FakeSlack:
             self._record("upload:" + file_id, {"length": len(data)}, {})
         return 200, {"Content-Type": "text/plain"}, b"OK - " + str(len(data)).encode()
 
-    def _dispatch(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _dispatch(self, path: str, body: dict[str, Any],
+                  authorization: str = "") -> tuple[int, dict[str, str], dict[str, Any]]:
         if path.startswith("/response/"):
             with self._lock:
                 self._record("response:" + path[len("/response/"):], body, {"ok": True})
@@ -184,12 +193,16 @@ class FakeSlack:
                 status, headers, error = queued.pop(0)
                 self._record(method + f"!{status}", body, {"ok": False, "error": error})
                 return status, headers, {"ok": False, "error": error}
-            result = self._answer(method, body)
+            result = self._answer(method, body, authorization)
             self._record(method, body, result)
             return 200, {}, result
 
-    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, body: dict[str, Any], authorization: str = "") -> dict[str, Any]:
         """The fake's reply to one Web API method (called with the lock held)."""
+        if method == "apps.connections.open":  # Socket Mode: needs the app-level token
+            if self.socket_mode is None:
+                return {"ok": False, "error": "socket_mode_not_enabled"}
+            return self.socket_mode.open_connection(authorization)
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
                     "team_id": "T1", "user": "remix", "team": "Test"}
@@ -199,6 +212,11 @@ class FakeSlack:
                     "message": {"text": body.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
+        if method == "conversations.members":  # DMs and group DMs: who reads the bot's posts
+            members = self.members.get(str(body.get("channel", "")))
+            if members is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "members": list(members), "response_metadata": {"next_cursor": ""}}
         if method == "conversations.replies":
             msgs = self.replies.get((body.get("channel", ""), body.get("ts", "")), [])
             return {"ok": True, "messages": msgs, "has_more": False}

@@ -21,10 +21,10 @@ import logging
 import re
 import secrets
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from slack_bolt import App, BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -35,13 +35,15 @@ from assistant.access import Audience
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.models import Answer
-from assistant.slack import agenda, audience, blocks, drafts, uploads
+from assistant.slack import agenda, audience, blocks, drafts, inflight, intents, listings, uploads
 from assistant.slack.blocks import Message, escape, render_answer, simple
+from assistant.slack import streaming
 from assistant.slack.buttons import Buttons
 from assistant.slack.drafts import DraftingKit
 from assistant.slack.payloads import answer_payload
 from assistant.slack.slash import Invocation, SlashRouter, Subcommand
 from assistant.slack.threads import (
+    ThreadKey,
     ThreadMemory,
     ThreadState,
     TTLSet,
@@ -57,8 +59,9 @@ _ANSWERABLE_SUBTYPES = (None, "thread_broadcast", "file_share")
 class AskService(Protocol):
     """What the Slack layer needs from the assistant (real ``Assistant`` or a fake).
 
-    ``ask`` is all a question needs; ``events``, ``draft`` and ``add_document`` back
-    `/remix events`, `/remix draft` and uploads (a service without them answers questions only).
+    ``ask`` is all a question needs; ``events``, ``draft``, ``add_document``, ``memory`` and
+    ``sources`` back `/remix events`, `/remix draft`, uploads, `/remix regions|glossary` and
+    `/remix sources` (a service without them answers questions only).
     """
 
     def ask(
@@ -79,6 +82,10 @@ class AssistantService(AskService, Protocol):
     def draft(self, section: str, *, period: Any = None, audience: Audience | None = None) -> Any: ...
 
     def add_document(self, filename: str, data: bytes, *, added_by: str | None = None) -> Any: ...
+
+    def memory(self, *, audience: Audience | None = None) -> Any: ...  # .regions, .terms
+
+    def sources(self, *, audience: Audience | None = None) -> Any: ...  # service.SourcesOverview
 
 
 # --------------------------------------------------------------------------- payload helpers
@@ -159,8 +166,10 @@ class SlackHandlers:
     drafting: DraftingKit | None = None
     admins: frozenset[str] = frozenset()
     upload_max_bytes: int = 20 * 1024 * 1024
+    in_flight: inflight.InFlight = field(default_factory=lambda: inflight.ANSWERS)  # closed on shutdown
 
     def __post_init__(self) -> None:
+        self.stream_support = streaming.StreamSupport()  # does this workspace stream? (asked once)
         # The service may build its index on first use and is not promised to be thread-safe;
         # answers are therefore serialised by default (acks never wait on this).
         self._answer_slots = threading.BoundedSemaphore(max(1, self.answer_concurrency))
@@ -205,6 +214,22 @@ class SlackHandlers:
             summary="admins: how to add a document, or add a file already shared in Slack",
             run=self._slash_add, quick=self._add_quick,
             working_text="Adding the document…",
+        ))
+        self.router.add(Subcommand(
+            name="regions", usage=f"{cmd} regions [ROLE]",
+            summary="regions with country, NUTS code and role (ROLE: " + ", ".join(listings.ROLES) + ")",
+            run=self._slash_regions, quick=self._regions_usage_error,
+            working_text="Looking up the regions…",
+        ))
+        self.router.add(Subcommand(
+            name="glossary", usage=f"{cmd} glossary TERM",
+            summary="what an acronym stands for, as the documents define it (no TERM: all of them)",
+            run=self._slash_glossary, working_text="Looking up the glossary…",
+        ))
+        self.router.add(Subcommand(
+            name="sources", usage=f"{cmd} sources",
+            summary="the documents I know here, and when the index was built",
+            run=self._slash_sources, working_text="Listing the documents…",
         ))
 
     def register(self, app: App) -> None:
@@ -277,8 +302,8 @@ class SlackHandlers:
             if not self.claims.add((channel, ts)):  # same message via another event type
                 return
             question = strip_mention(event.get("text", ""), context.bot_user_id)
-            if not question:
-                self._post(client, channel, thread_ts, blocks.help_message(self.router.usage_lines()))
+            if not question or intents.is_greeting(question):  # "hi", "help", "?": not a search
+                self._post(client, channel, thread_ts, self.help_card())
                 return
             history = self.memory.begin(key, question, known=earlier)
             self._answer_in_thread(
@@ -289,7 +314,7 @@ class SlackHandlers:
                 question=question,
                 history=history,
                 user=event.get("user"),
-                audience=audience.for_event(event),  # the thread is visible to the channel
+                audience=audience.for_event(event, client=client, bot_user_id=context.bot_user_id),
             )
         except Exception:
             self.logger.exception("Slack event handling failed: %s", _describe(event))
@@ -327,26 +352,38 @@ class SlackHandlers:
     ) -> None:
         self._react(client, "reactions_add", channel, ts)
         placeholder = self._post(client, channel, thread_ts, simple(blocks.WORKING_TEXT))
+        turn = self.in_flight.begin(inflight.thread_notice(
+            client, channel=channel, thread_ts=thread_ts, message_ts=ts, placeholder=placeholder,
+            reaction=WORKING_REACTION))
+        # With an LLM the answer's verified draft is shown as it is written (streaming.py);
+        # the final answer replaces it, continued in further messages if it is that long.
+        delivery = streaming.DraftDelivery(client=client, channel=channel, thread_ts=thread_ts,
+                                           placeholder=placeholder, support=self.stream_support,
+                                           user=user, logger=self.logger)
         try:
             try:
                 key, answer = self._ask(
-                    question, history, audience, channel=channel, thread_ts=thread_ts, user=user
+                    question, history, audience, on_draft=delivery.draft,
+                    channel=channel, thread_ts=thread_ts, user=user,
                 )
-                message = render_answer(answer, key=key)
+                messages = blocks.answer_messages(answer, key=key)
             except Exception:
                 self.logger.exception("Answering failed for %s/%s", channel, ts)
-                message = simple(blocks.APOLOGY_TEXT)
-            if not self._deliver(client, channel, thread_ts, placeholder, message):
-                self._deliver(client, channel, thread_ts, placeholder, simple(blocks.APOLOGY_TEXT))
+                messages = [simple(blocks.APOLOGY_TEXT)]
+            if turn.claim() and not delivery.finish(messages):
+                delivery.finish([simple(blocks.APOLOGY_TEXT)])
         finally:
             self._react(client, "reactions_remove", channel, ts)
+            turn.done()
 
     def _ask(
-        self, question: str, history: Sequence[str], audience: Audience, **meta: Any
+        self, question: str, history: Sequence[str], audience: Audience,
+        on_draft: Callable[[str], None] | None = None, **meta: Any
     ) -> tuple[str | None, Answer]:
         key = new_key()
         with self._answer_slots:
-            answer = self.service.ask(question, history=list(history), id=key, audience=audience)
+            answer = streaming.ask(self.service, question, on_draft=on_draft,
+                                   history=list(history), id=key, audience=audience)
         try:
             self.feedback.save_answer(key, answer_payload(answer, **meta))
         except Exception:  # the answer is still worth posting, just without feedback buttons
@@ -416,17 +453,22 @@ class SlackHandlers:
     def run_command(self, command: dict[str, Any], client: Any = None) -> None:
         sub, args = self.router.route(command.get("text", ""))
         inv = self._invocation(command, args, client)
+        turn = self.in_flight.begin(inflight.response_notice(command.get("response_url")))
         try:
-            if sub.immediate(inv) is not None:
-                return  # answered in the ack
-            msg = sub.run(inv)
-        except AssistantError as e:  # the user can act on it (unknown section, bad period, ...)
-            msg = simple(str(e))
-        except Exception:
-            self.logger.exception("%s %s failed", self.router.command, sub.name)
-            msg = simple(blocks.APOLOGY_TEXT)
-        if msg is not None:
-            self._respond(command.get("response_url"), {"response_type": "ephemeral", **msg.as_kwargs()})
+            try:
+                if sub.immediate(inv) is not None:
+                    turn.claim()  # answered in the ack: nothing to close on shutdown
+                    return
+                msg = sub.run(inv)
+            except AssistantError as e:  # the user can act on it (unknown section, bad period, ...)
+                msg = simple(str(e))
+            except Exception:
+                self.logger.exception("%s %s failed", self.router.command, sub.name)
+                msg = simple(blocks.APOLOGY_TEXT)
+            if msg is not None and turn.claim():
+                self._respond(command.get("response_url"), {"response_type": "ephemeral", **msg.as_kwargs()})
+        finally:
+            turn.done()
 
     @staticmethod
     def _invocation(command: Mapping[str, Any], args: str, client: Any = None) -> Invocation:
@@ -485,17 +527,23 @@ class SlackHandlers:
             return simple("I cannot post in this channel: invite me with `/invite @Remix Assistant`, "
                           "or run the command in a direct message with me.")
         channel, parent_ts = thread
+        self._post_draft(inv.client, channel, parent_ts, kit, request, draft)
+        return simple(f"Posted the draft of *{title}* ({request.label()}) in a thread here.")
+
+    def _post_draft(self, client: Any, channel: str, thread_ts: str, kit: DraftingKit,
+                    request: drafts.DraftRequest, draft: Any) -> None:
+        """The draft as thread messages within Slack's limits, then its .docx."""
+        title = drafts.section_title(kit, request.section)
         for message in drafts.draft_messages(kit.render_markdown(draft)):
-            inv.client.chat_postMessage(channel=channel, thread_ts=parent_ts, **message.as_kwargs())
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.as_kwargs())
         try:
-            inv.client.files_upload_v2(
-                channel=channel, thread_ts=parent_ts, file=kit.render_docx(draft),
+            client.files_upload_v2(
+                channel=channel, thread_ts=thread_ts, file=kit.render_docx(draft),
                 filename=drafts.docx_filename(request), title=f"Draft: {title} ({request.label()})",
             )
         except Exception:
             self.logger.exception("Attaching the .docx of %s failed", request.section)
-            self._post(inv.client, channel, parent_ts, simple("Sorry, I could not attach the .docx."))
-        return simple(f"Posted the draft of *{title}* ({request.label()}) in a thread here.")
+            self._post(client, channel, thread_ts, simple("Sorry, I could not attach the .docx."))
 
     def _draft_parent(self, inv: Invocation, text: str) -> tuple[str, str] | None:
         """Post the thread's parent message: (channel, ts), or None when the bot may not post.
@@ -511,6 +559,88 @@ class SlackHandlers:
                 return str(resp.get("channel") or target), str(resp["ts"])
             except SlackApiError as e:
                 self.logger.info("Cannot post the draft in %s: %s", target, e.response.get("error"))
+        return None
+
+    # ------------------------------------------------------------------ /remix regions, glossary, sources
+
+    @staticmethod
+    def _regions_usage_error(inv: Invocation) -> Message | None:
+        try:
+            listings.parse_role(inv.args)
+        except ValueError as e:
+            return simple(str(e))
+        return None
+
+    def _slash_regions(self, inv: Invocation) -> Message:
+        role = listings.parse_role(inv.args)
+        with self._answer_slots:
+            regions = self.service.memory(audience=inv.audience).regions
+        return listings.regions_message(regions, role)
+
+    def _slash_glossary(self, inv: Invocation) -> Message:
+        with self._answer_slots:
+            terms = self.service.memory(audience=inv.audience).terms
+        return listings.glossary_message(terms, inv.args)
+
+    def _slash_sources(self, inv: Invocation) -> Message:
+        with self._answer_slots:
+            overview = self.service.sources(audience=inv.audience)
+        return listings.sources_message(overview)
+
+    # ------------------------------------------------------------------ shared with the AI-app pane
+    # (``assistant.slack.pane.PaneHost``): the pane answers, drafts and lists exactly as here.
+
+    def help_card(self) -> Message:
+        return blocks.help_message(self.router.usage_lines())
+
+    def claim(self, channel: str, ts: str) -> bool:
+        """True the first time a message is seen (one answer per message, whatever the path)."""
+        return self.claims.add((channel, ts))
+
+    def begin_thread(self, key: ThreadKey, question: str) -> list[str]:
+        """Record ``question`` in a pane thread; the questions asked there before it (a pane
+        thread starts in this process, so memory holds all of them)."""
+        return self.memory.begin(key, question)
+
+    def cited_answer(self, question: str, history: Sequence[str], audience: Audience,
+                     **meta: Any) -> list[Message]:
+        """The answer as a DM gets it (continued over several messages when it is that long)."""
+        try:
+            key, answer = self._ask(question, history, audience, **meta)
+            return blocks.answer_messages(answer, key=key)
+        except Exception:
+            self.logger.exception("Answering failed: %s", meta)
+            return [simple(blocks.APOLOGY_TEXT)]
+
+    def events_reply(self, args: str, audience: Audience) -> Message:
+        try:
+            start, end = agenda.parse_range(args)
+        except ValueError as e:
+            return simple(str(e))
+        with self._answer_slots:
+            events = self.service.events(start=start, end=end, audience=audience)
+        return agenda.events_message(events, start, end)
+
+    def draft_sections(self) -> Collection[str]:
+        return tuple(self.drafting.SECTIONS) if self.drafting is not None else ()
+
+    def draft_into_thread(self, client: Any, *, channel: str, thread_ts: str, args: str,
+                          audience: Audience) -> Message | None:
+        """`/remix draft` posted straight into an existing thread: None when posted, else the
+        reply to give instead (the sections list, a usage error, the user's actionable error)."""
+        kit = self.drafting
+        try:
+            request = drafts.parse_args(args)
+        except ValueError as e:
+            return simple(str(e))
+        if kit is None or request is None or request.section not in kit.SECTIONS:
+            return drafts.sections_message(kit, self.router.command)
+        try:
+            with self._answer_slots:
+                draft = self.service.draft(request.section, period=request.period, audience=audience)
+        except AssistantError as e:
+            return simple(str(e))
+        self._post_draft(client, channel, thread_ts, kit, request, draft)
         return None
 
     # ------------------------------------------------------------------ uploads

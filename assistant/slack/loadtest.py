@@ -1,10 +1,13 @@
-"""Load test: the real bolt app over HTTP, many simulated users, a fake Slack Web API — all on loopback.
+"""Load test: the real bolt app over HTTP or Socket Mode, many simulated users, a fake Slack — all on loopback.
 
 ``run_load(service, users=20, requests=200)`` starts the bot (``build_app`` + the threaded
 WSGI server on 127.0.0.1) against ``assistant.slack.fakeapi.FakeSlack`` (also 127.0.0.1), lets
 ``users`` threads send ``requests`` properly signed requests in total (channel mentions and
 `/remix` commands), waits until every question is answered and the bot is idle, and returns
-a ``LoadReport``: acks within Slack's 3 s (count, max), answers delivered exactly once in the
+a ``LoadReport``. With ``transport="socket"`` the bot connects instead through bolt's real
+``SocketModeHandler`` to ``assistant.slack.fakesocket.FakeSocketMode``, and each request is an
+envelope on that WebSocket, "acked" when the bot's ack comes back. The report counts
+acks within Slack's 3 s (count, max), answers delivered exactly once in the
 right place (mentions: the fake's placeholder-to-thread map checks channel and thread_ts;
 `/remix`: the request's own response_url), and p50/p95 end-to-end latency (request sent to
 answer recorded by the fake API).
@@ -29,6 +32,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -40,13 +44,15 @@ from assistant.feedback import FeedbackStore
 from assistant.slack import blocks
 from assistant.slack.app import build_app
 from assistant.slack.fakeapi import BOT_USER_ID, Call, FakeSlack
+from assistant.slack.fakesocket import FakeSocketMode
 from assistant.slack.handlers import AskService
-from assistant.slack.runner import EVENTS_PATH, make_http_server
+from assistant.slack.runner import EVENTS_PATH, close_socket_mode, connect_socket_mode, make_http_server
 
 ACK_DEADLINE = 3.0  # Slack's: an unacknowledged request is retried, then reported as failed
 DEFAULT_QUESTIONS = blocks.EXAMPLE_QUESTIONS
 CHANNELS = 5  # users post in a handful of shared channels, as in a real workspace
 Kind = Literal["mention", "command"]
+Transport = Literal["http", "socket"]
 
 
 @dataclass
@@ -86,6 +92,7 @@ class LoadReport:
     seconds: float
     timed_out: bool
     answer_concurrency: int
+    transport: Transport = "http"
     problems: list[str] = field(default_factory=list)  # the first few, for a readable failure
 
     @property
@@ -97,7 +104,7 @@ class LoadReport:
         return {**asdict(self), "ok": self.ok}
 
     def summary(self) -> str:
-        return (f"{self.requests} requests from {self.users} users "
+        return (f"{self.requests} requests from {self.users} users over {self.transport} "
                 f"({self.mentions} mentions, {self.commands} /remix) in {self.seconds:.1f}s: "
                 f"acked in time {self.acked_in_time}/{self.requests} (max {self.ack_max_s:.3f}s), "
                 f"answered once {self.answered_once}, unanswered {self.unanswered}, "
@@ -158,8 +165,7 @@ class SignedClient:
 
     def send(self, s: Sent, response_url: str, *, timeout: float) -> None:
         if s.kind == "mention":
-            event = {"type": "app_mention", "user": s.user, "text": f"<@{BOT_USER_ID}> {s.question}",
-                     "ts": s.ts, "channel": s.channel, "event_ts": s.ts}
+            event = mention_event(s)
             body = json.dumps({
                 "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
                 "event": event, "event_id": f"Ev{uuid.uuid4().hex[:12]}", "event_time": int(time.time()),
@@ -173,6 +179,33 @@ class SignedClient:
             ctype = "application/x-www-form-urlencoded"
         s.sent_at = time.monotonic()
         s.status, s.ack_s = self.post(body, ctype, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class SocketClient:
+    """Sends the way Slack does in Socket Mode: an envelope on the bot's WebSocket, then waits
+    for its ack (the status is 200 once acked, 0 if the ack never came)."""
+
+    server: FakeSocketMode
+
+    def send(self, s: Sent, response_url: str, *, timeout: float) -> None:
+        s.sent_at = time.monotonic()
+        try:
+            if s.kind == "mention":
+                envelope_id = self.server.send_event(mention_event(s))
+            else:
+                envelope_id = self.server.send_command(s.question, response_url=response_url,
+                                                       channel=s.channel, user=s.user, channel_name="load")
+        except ConnectionError:
+            s.status, s.ack_s = 0, time.monotonic() - s.sent_at
+            return
+        ack = self.server.wait_ack(envelope_id, timeout=max(0.1, timeout))
+        s.status, s.ack_s = (200, ack.delay) if ack else (0, time.monotonic() - s.sent_at)
+
+
+def mention_event(s: Sent) -> dict[str, Any]:
+    return {"type": "app_mention", "user": s.user, "text": f"<@{BOT_USER_ID}> {s.question}",
+            "ts": s.ts, "channel": s.channel, "event_ts": s.ts}
 
 
 def plan(users: int, requests: int, questions: Sequence[str], slash_every: int) -> list[Sent]:
@@ -235,7 +268,7 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 
 def _report(sent: Sequence[Sent], calls: Sequence[Call], *, users: int, seconds: float,
-            timed_out: bool, concurrency: int,
+            timed_out: bool, concurrency: int, transport: Transport,
             check: Callable[[str, str], bool] | None) -> LoadReport:
     t = tally(calls, sent)
     once = wrong = unanswered = duplicated = 0
@@ -266,7 +299,8 @@ def _report(sent: Sequence[Sent], calls: Sequence[Call], *, users: int, seconds:
         ack_max_s=max(acks) if acks else math.inf, answered_once=once, unanswered=unanswered,
         duplicated=duplicated, misplaced=t.misplaced, wrong=wrong,
         latency_p50_s=_percentile(latencies, 0.5), latency_p95_s=_percentile(latencies, 0.95),
-        seconds=seconds, timed_out=timed_out, answer_concurrency=concurrency, problems=problems[:10],
+        seconds=seconds, timed_out=timed_out, answer_concurrency=concurrency, transport=transport,
+        problems=problems[:10],
     )
 
 
@@ -284,6 +318,7 @@ def run_load(
     answer_concurrency: int = 1,
     workers: int = 16,
     check: Callable[[str, str], bool] | None = None,
+    transport: Transport = "http",
 ) -> LoadReport:
     """Run the load test against ``service`` and return the figures (never raises on failures
     of the bot: they are counted). ``check(question, answer_text)`` optionally verifies that an
@@ -293,9 +328,12 @@ def run_load(
     started = time.monotonic()
     deadline = started + timeout
     token, secret = "xoxb-load-" + secrets.token_hex(8), secrets.token_hex(16)
+    app_token = "xapp-1-load-" + secrets.token_hex(8)
     slack = FakeSlack(token=token)
     executor = IdleTracker(workers)
-    server = None
+    stack = ExitStack()  # stops whatever was started, last first
+    stack.callback(slack.close)
+    stack.callback(executor.shutdown, wait=False, cancel_futures=True)
     try:
         with tempfile.TemporaryDirectory(prefix="remix-load-") as tmp:
             root = Path(tmp)
@@ -306,24 +344,31 @@ def run_load(
             app = build_app(service=service, settings=settings,  # type: ignore[arg-type]
                             feedback=FeedbackStore.open(settings.data_dir), executor=executor,
                             answer_concurrency=answer_concurrency)
-            server = make_http_server(app, host="127.0.0.1", port=0)
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                             daemon=True).start()
-            client = SignedClient(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", secret)
+            client: SignedClient | SocketClient
+            if transport == "socket":
+                socket_server = FakeSocketMode(app_token=app_token).attach(slack)
+                stack.callback(socket_server.close)
+                stack.callback(close_socket_mode, connect_socket_mode(app, app_token=app_token))
+                socket_server.wait_connected(timeout=max(0.1, deadline - time.monotonic()))
+                client = SocketClient(socket_server)
+            else:
+                server = make_http_server(app, host="127.0.0.1", port=0)
+                stack.callback(server.server_close)
+                stack.callback(server.shutdown)
+                threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                 daemon=True).start()
+                client = SignedClient(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", secret)
             sent = plan(users, requests, questions, slash_every)
             _send_all(client, slack, sent, users, deadline)
             timed_out = not _wait_answered(slack, sent, executor, deadline)
             return _report(sent, slack.recorded(), users=users, seconds=time.monotonic() - started,
-                           timed_out=timed_out, concurrency=answer_concurrency, check=check)
+                           timed_out=timed_out, concurrency=answer_concurrency, transport=transport,
+                           check=check)
     finally:
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        executor.shutdown(wait=False, cancel_futures=True)
-        slack.close()
+        stack.close()
 
 
-def _send_all(client: SignedClient, slack: FakeSlack, sent: Sequence[Sent], users: int,
+def _send_all(client: SignedClient | SocketClient, slack: FakeSlack, sent: Sequence[Sent], users: int,
               deadline: float) -> None:
     """``users`` threads, each sending its own requests one after another (as fast as acked)."""
     per_user: dict[str, list[Sent]] = defaultdict(list)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.access import Audience
+from assistant.slack import audience as audiences
 from assistant.slack.blocks import Message
 
 
@@ -36,9 +37,10 @@ class Invocation:
 
     @property
     def audience(self) -> Audience:
-        """Who can read what this command posts: the channel, or the user in a DM."""
-        return Audience.slack(channel=self.channel_id, user=self.user_id,
-                              channel_type="im" if self.in_dm else None)
+        """Who can read what this command posts: the channel; the user only in their DM with
+        the bot; everyone in any other DM (asks Slack: see ``assistant.slack.audience``)."""
+        return audiences.for_command({"channel_id": self.channel_id, "user_id": self.user_id,
+                                      "channel_name": self.channel_name}, client=self.client)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import random
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
+from datetime import datetime, timezone
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,8 +31,9 @@ from assistant.errors import AssistantError, UploadRejected
 from assistant.feedback import FeedbackStore
 from assistant.ingest.uploads import AddedDocument
 from assistant.slack.loadtest import IdleTracker
-from assistant.memory.models import DateSpan, Event, Period, SourceRef
+from assistant.memory.models import DateSpan, Event, Period, ProjectMemory, Region, SourceRef, Term
 from assistant.models import NOT_FOUND, Answer, Chunk, Citation, Hit
+from assistant.service import IndexedDocument, SourcesOverview
 from assistant.slack.app import build_app
 from assistant.slack.runner import EVENTS_PATH, make_http_server
 
@@ -84,6 +90,20 @@ EVENTS: tuple[Event, ...] = (
           DateSpan("May 2020", Period.parse("2020-05..2020-05").start,
                    Period.parse("2020-05..2020-05").end, "month"), online=True, status="planned"),
 )
+
+
+REGIONS: tuple[Region, ...] = (
+    Region("North Karelia", _src(CORPUS[2]), country="FI", nuts="FI1D3", role="leading"),
+    Region("Lapland", _src(CORPUS[2]), country="FI", nuts="FI1D7", role="leading"),
+    Region("Asturias", _src(CORPUS[1]), country="ES", nuts="ES12", role="participating"),
+    Region("Kristallberg Highlands", _src(CORPUS[3]), country="AT", nuts="AT999", role="participating"),
+)
+TERMS: tuple[Term, ...] = (
+    Term("REMIX", "Smart and Green Mining Regions of EU", _src(CORPUS[0])),
+    Term("S3", "Smart Specialisation Strategy", _src(CORPUS[2])),
+    Term("KBF", "Kristallberg Budget Fund", _src(CORPUS[3])),
+)
+INDEX_BUILT = datetime(2024, 5, 17, 9, 30, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -203,6 +223,25 @@ class FakeService:
         facts = [d[5] for d in CORPUS if visible(d[0], audience)]
         return FakeDraft(section, period, events, facts)
 
+    def memory(self, *, audience: Audience | None = None) -> ProjectMemory:
+        self._seen("memory", audience)
+        return ProjectMemory(
+            events=[e for e in EVENTS if visible(e.source.doc_id, audience)],
+            regions=[r for r in REGIONS if visible(r.source.doc_id, audience)],
+            terms=[t for t in TERMS if visible(t.source.doc_id, audience)])
+
+    def sources(self, *, audience: Audience | None = None) -> SourcesOverview:
+        self._seen("sources", audience)
+        chunks: dict[str, int] = {}
+        for d in CORPUS:
+            if visible(d[0], audience):
+                chunks[d[0]] = chunks.get(d[0], 0) + 1
+        titles = {d[0]: (d[1], d[2]) for d in CORPUS}
+        return SourcesOverview(
+            documents=sorted((IndexedDocument(doc_id=doc, title=titles[doc][0], url=titles[doc][1], chunks=n)
+                              for doc, n in chunks.items()), key=lambda d: d.title),
+            built=INDEX_BUILT, embedder="hash-384")
+
     def add_document(self, filename: str, data: bytes, *, added_by: str | None = None
                      ) -> AddedDocument:
         with self.lock:
@@ -272,6 +311,8 @@ class Bot:
             return Reply(e.code, e.read().decode(), time.monotonic() - start)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, **kw: Any) -> Reply:
+        if event.get("channel_type") == "im" and event.get("user"):  # Slack sends `im` events
+            self.slack.members.setdefault(event["channel"], [event["user"], BOT_USER_ID])  # from bot DMs only
         envelope = {
             "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
             "event": event, "event_id": event_id or f"Ev{next(_ids):06d}",
@@ -284,6 +325,8 @@ class Bot:
                 channel_name: str | None = None, **kw: Any) -> Reply:
         if channel_name is None:
             channel_name = "directmessage" if channel.startswith("D") else "general"
+        if channel_name == "directmessage":  # by default the user's DM with the bot
+            self.slack.members.setdefault(channel, [user, BOT_USER_ID])
         form = {"token": "legacy", "team_id": "T1", "channel_id": channel, "user_id": user,
                 "channel_name": channel_name,
                 "user_name": "ana", "command": "/remix", "text": text, "trigger_id": "1.2.3",
@@ -357,3 +400,118 @@ def start_bot(tmp_path: Path, slack: FakeSlack, service: Any, *, drafting: Any =
         server.shutdown()
         server.server_close()
         executor.shutdown(wait=True)
+
+
+# --------------------------------------------------------------------------- the real process
+
+PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+              "no_proxy", "NO_PROXY")
+
+
+def process_env(tmp_path: Path, slack: FakeSlack, corpus: dict[str, str], **extra: str) -> dict[str, str]:
+    """Environment for `remix-assistant slack` over ``corpus`` (written to tmp_path/corpus) with
+    the deterministic hash embedder; index, data and cache under tmp_path; no proxy, no stray
+    Slack or assistant settings from the caller's environment."""
+    from corpora import write_corpus
+
+    corpus_dir = write_corpus(tmp_path / "corpus", corpus)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SLACK_", "ASSISTANT_")) and k not in PROXY_VARS}
+    env.update({
+        "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": slack.api_url,
+        "ASSISTANT_EMBEDDER": "hash-384", "ASSISTANT_CORPUS_DIR": str(corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(tmp_path / "index"), "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_CACHE_DIR": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1",
+    })
+    env.update(extra)
+    return env
+
+
+@dataclass
+class BotProcess:
+    """`remix-assistant slack` as a child process; its log (stderr) collected line by line."""
+
+    proc: Any  # subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+    _reader: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, args: Sequence[str], *, env: dict[str, str], cwd: Path) -> BotProcess:
+        script = Path(sys.executable).with_name("remix-assistant")
+        command = [str(script)] if script.exists() else [sys.executable, "-c",
+                                                          "from assistant.cli import main; main()"]
+        proc = subprocess.Popen([*command, "slack", *args], env=env, cwd=cwd, text=True,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        bot = cls(proc)
+        bot._reader = threading.Thread(target=bot._read, daemon=True)
+        bot._reader.start()
+        return bot
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def log(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_log(self, pattern: str, *, timeout: float = 60.0) -> re.Match[str]:
+        """The first log line matching ``pattern``; fails if the process exits or time runs out."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            lines = list(self.lines)
+            for line in lines[seen:]:
+                found = regex.search(line)
+                if found:
+                    return found
+            seen = len(lines)
+            if self.proc.poll() is not None and self._reader is not None:
+                self._reader.join(timeout=1)
+                if len(self.lines) == seen:
+                    raise AssertionError(f"bot exited ({self.proc.returncode}) before /{pattern}/:\n"
+                                         + self.log())
+            time.sleep(0.02)
+        raise AssertionError(f"no /{pattern}/ in the bot's log within {timeout}s:\n" + self.log())
+
+    def terminate(self, *, timeout: float = 15.0) -> tuple[int | None, float]:
+        """SIGTERM, then wait: (exit code or None if still running after ``timeout``, seconds)."""
+        start = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code: int | None = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        return code, time.monotonic() - start
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        if self._reader is not None:
+            self._reader.join(timeout=2)
+
+
+def thread_replies(slack: FakeSlack, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+    """What the bot left in a thread, as Slack would show it: every message posted there, each
+    in its latest version (after any ``chat.update``; ``updates`` counts them)."""
+    out: list[dict[str, Any]] = []
+    where: dict[str, int] = {}  # message ts -> index in out
+    for call in slack.recorded():
+        body = call.body
+        if call.method == "chat.postMessage" and body.get("channel") == channel \
+                and body.get("thread_ts") == thread_ts:
+            ts = str(call.result.get("ts"))
+            where[ts] = len(out)
+            out.append({**body, "ts": ts, "updates": 0})
+        elif call.method == "chat.update" and body.get("channel") == channel and body.get("ts") in where:
+            i = where[body["ts"]]
+            out[i] = {**body, "updates": out[i]["updates"] + 1}
+    return out
+
+
+def reactions(slack: FakeSlack, channel: str, ts: str) -> list[str]:
+    """The reaction calls made on one message, in order: ["reactions.add", "reactions.remove"]."""
+    return [c.method for c in slack.recorded() if c.method in ("reactions.add", "reactions.remove")
+            and c.body.get("channel") == channel and c.body.get("timestamp") == ts]

@@ -13,6 +13,7 @@ from typing import Any
 
 import docx
 import pytest
+from fakeslack import BOT_USER_ID
 from slackkit import ALLOWED_CHANNEL, ALLOWED_USER, RESTRICTED, Bot, mention, message
 
 from assistant.access import Audience
@@ -88,10 +89,12 @@ def test_slash_in_dm_recognised_by_channel_name(bot: Bot) -> None:
     assert bot.service.audiences[0][1] == Audience(channel="G_DM", user=ALLOWED_USER, is_dm=True)
 
 
-def _share(bot: Bot, key: str, channel: str, name: str) -> list[dict[str, Any]]:
+def _share(bot: Bot, key: str, channel: str, name: str, channel_name: str | None = None
+           ) -> list[dict[str, Any]]:
     bot.action({
         "type": "block_actions", "user": {"id": ALLOWED_USER}, "team": {"id": "T1"},
-        "channel": {"id": channel}, "container": {"type": "message", "is_ephemeral": True},
+        "channel": {"id": channel, **({"name": channel_name} if channel_name else {})},
+        "container": {"type": "message", "is_ephemeral": True},
         "response_url": bot.slack.response_url(name), "trigger_id": "1.2",
         "actions": [{"action_id": blocks.ACTION_SHARE, "block_id": "answer_actions", "value": key,
                      "type": "button"}],
@@ -155,3 +158,75 @@ def test_events_list_respects_audience(bot: Bot, channel: str, user: str, allowe
     text = responses(bot, "events")
     assert "REMIX kick-off meeting" in text
     assert (RESTRICTED in text) is allowed
+
+
+# --- DMs between people: everyone in them reads what the bot posts there -------------------
+
+PAIR = "D_PAIR"  # a DM between the allowed user and a colleague (the bot is not in it)
+
+
+@pytest.mark.parametrize("members", [None, [ALLOWED_USER, "U_COLLEAGUE"]],
+                         ids=["members-unknown", "members-known"])
+def test_share_into_a_dm_with_someone_else_is_refused(bot: Bot, members: list[str] | None) -> None:
+    if members is not None:
+        bot.slack.members[PAIR] = members
+    key = _private_answer_key(bot)  # cites the restricted document
+    posts = _share(bot, key, PAIR, "share-pair", channel_name="directmessage")
+    assert all(p.get("response_type") != "in_channel" for p in posts)
+    assert RESTRICTED not in json.dumps(posts) and NOT_SHARED_TEXT in posts[0]["text"]
+    assert bot.slack.of("conversations.members")[-1]["channel"] == PAIR  # Slack was asked
+
+
+def test_share_into_a_dm_whose_members_all_may_see_it_is_allowed(bot: Bot) -> None:
+    bot.slack.members[PAIR] = [ALLOWED_USER]  # only the allowed user reads it (e.g. a self-DM)
+    key = _private_answer_key(bot)  # cites the restricted document
+    posts = _share(bot, key, PAIR, "share-self", channel_name="directmessage")
+    assert posts[0]["response_type"] == "in_channel" and RESTRICTED in posts[0]["text"]
+
+
+def test_share_in_the_users_own_dm_with_the_bot_is_allowed(bot: Bot) -> None:
+    bot.slack.members["D_BOT"] = [ALLOWED_USER, BOT_USER_ID]
+    key = _private_answer_key(bot)  # cites the restricted document
+    posts = _share(bot, key, "D_BOT", "share-own", channel_name="directmessage")
+    assert posts[0]["response_type"] == "in_channel" and RESTRICTED in posts[0]["text"]
+
+
+@pytest.mark.parametrize("members", [None, [ALLOWED_USER, "U_COLLEAGUE"]],
+                         ids=["members-unknown", "members-known"])
+@pytest.mark.parametrize("sub", ["ask", "events", "draft"])
+def test_slash_in_a_dm_with_someone_else_uses_everyones_audience(
+        bot: Bot, members: list[str] | None, sub: str) -> None:
+    if members is not None:
+        bot.slack.members[PAIR] = members
+    else:  # e.g. the bot is not in that DM, or lacks the im:read scope
+        bot.slack.fail_next("conversations.members", 200, error="channel_not_found")
+    text = {"ask": QUESTION, "events": "events", "draft": "draft past-events"}[sub]
+    bot.command(text, channel=PAIR, user=ALLOWED_USER, response=sub)
+    bot.slack.wait_for(lambda: bot.slack.of(f"response:{sub}"), what=f"/remix {sub}")
+    bot.settle()
+    shown = responses(bot, sub) + json.dumps([c.body for c in bot.slack.recorded()])
+    shown += "".join(d.decode("latin-1") for d in bot.slack.uploads.values())
+    assert RESTRICTED not in shown
+    audience = bot.service.audiences[0][1]
+    assert not audience.is_dm and audience.members == frozenset(members or ())
+
+
+def test_group_dm_and_a_dm_the_bot_is_not_in_hide_restricted_documents(bot: Bot) -> None:
+    bot.slack.members["G_MPIM"] = [ALLOWED_USER, "U_COLLEAGUE", BOT_USER_ID]
+    bot.command(QUESTION, channel="G_MPIM", user=ALLOWED_USER, channel_name="mpdm-boss--colleague-1",
+                response="mpim")
+    bot.slack.wait_for(lambda: bot.slack.of("response:mpim"), what="slash answer")
+    bot.event(mention(QUESTION, ts="40.000002", channel="D_PAIR2", user=ALLOWED_USER))  # members unknown
+    answered(bot, "D_PAIR2")
+    assert RESTRICTED not in json.dumps([c.body for c in bot.slack.recorded()])
+    audiences = [a for _, a in bot.service.audiences]
+    assert Audience(channel="G_MPIM", user=ALLOWED_USER,
+                    members=frozenset({ALLOWED_USER, "U_COLLEAGUE"})) in audiences
+    assert Audience(channel="D_PAIR2", user=ALLOWED_USER) in audiences
+
+
+def test_a_dm_event_in_the_bots_own_dm_is_the_users(bot: Bot) -> None:
+    bot.slack.members["D_OWN"] = [ALLOWED_USER, BOT_USER_ID]
+    bot.event(mention(QUESTION, ts="41.000001", channel="D_OWN", user=ALLOWED_USER))  # no channel_type
+    assert RESTRICTED in answered(bot, "D_OWN")
+    assert bot.service.audiences[0][1] == Audience(channel="D_OWN", user=ALLOWED_USER, is_dm=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -115,3 +116,73 @@ def test_simple_message_escapes_and_respects_limits() -> None:
     msg = blocks.simple("a < b " + "&" * 4000)
     assert msg.text.startswith("a &lt; b &amp;")
     assert all(len(b["text"]["text"]) <= 3000 for b in msg.blocks)
+
+
+# --------------------------------------------------------------------------- long content
+
+LINK = re.compile(r"<[^<>]*>")
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_split_never_cuts_links_styles_code_or_characters() -> None:
+    unit = ("See <https://example.org/a_b?x=1&amp;y=2|the *REMIX* report> and `code span` and "
+            "*bold words here* with 🇫🇮 flags, 👩‍🔬 and café. ")
+    text = unit * 120  # ~14,000 chars, forcing cuts in the middle of the units
+    for limit in (3000, 257, 101):
+        pieces = blocks.split_exact(text, limit, escaped=True)
+        assert "".join(pieces) == text  # nothing lost, duplicated or reordered
+        assert all(blocks.utf16_len(p) <= limit for p in pieces)
+        for p in pieces:
+            assert p.count("<") == p.count(">") and p.count("`") % 2 == 0
+            assert p.count("*") % 2 == 0, p
+            assert "\u200d" not in (p[0], p[-1]) and not p.startswith("\U0001F1EE")
+            assert all(m.group() in text for m in LINK.finditer(p))
+    raw = ("Plain R&D <text> with *stars* and `ticks`. " * 400)
+    for piece in blocks.split_exact(raw, 500):
+        assert len(blocks.escape(piece)) <= 500 and piece.count("`") % 2 == 0
+
+
+def test_long_answer_continues_in_further_messages_within_every_limit() -> None:
+    paragraph = " ".join(f"Sentence {i} about the <Kemi> & Lapland *mining* region [1]." for i in range(60))
+    text = "\n\n".join(f"{n}. {paragraph}" for n in range(40))  # ~170,000 chars
+    a = Answer(question="q", text=text, answered=True, citations=[cite(i) for i in range(1, 31)])
+    messages = blocks.answer_messages(a, key="k9")
+    assert len(messages) > 1
+    for m in messages:
+        assert 0 < len(m.blocks) <= 50 and 0 < len(m.text) <= 40000
+        assert all(len(t) <= 3000 for t in sections(m))
+        assert all(len(b["elements"]) <= 10 for b in m.blocks if b["type"] == "context")
+    shown = "".join(t for m in messages for t in sections(m))
+    unescaped = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert squeeze(unescaped) == squeeze(text)  # the whole answer, in order, once
+    assert "truncated" not in shown
+    last = messages[-1]
+    assert last.blocks[-1]["type"] == "actions" and last.blocks[-1]["elements"][0]["value"] == "k9"
+    assert any(b["type"] == "context" and "Sources" in b["elements"][0]["text"] for b in last.blocks)
+    assert all(b["type"] == "section" for m in messages[:-1] for b in m.blocks)
+
+
+def test_short_answer_is_one_message_as_before() -> None:
+    a = Answer(question="q", text="REMIX ended in June 2019 [1].", answered=True, citations=[cite(1)])
+    assert blocks.answer_messages(a, key="k") == [render_answer(a, key="k")]
+
+
+def test_long_draft_with_links_splits_within_limits_and_keeps_every_link() -> None:
+    from assistant.slack.drafts import draft_messages, markdown_to_mrkdwn
+
+    row = "| [Kick-off meeting in Kemi](https://example.org/events/kick_off?a=1) | 5-6 April 2017 | Kemi |"
+    markdown = "# Past events\n\n| Event | Date | Place |\n|---|---|---|\n" + "\n".join([row] * 700)
+    markdown += "\n\n" + " ".join(f"The **partners** met [{i}]." for i in range(2000))
+    messages = draft_messages(markdown)
+    assert len(messages) > 1
+    for m in messages:
+        assert 0 < len(m.blocks) <= 50 and len(m.text) <= 40000
+        for t in sections(m):
+            assert len(t) <= 3000 and t.count("<") == t.count(">") and t.count("*") % 2 == 0
+            assert all(link.group() == "<https://example.org/events/kick_off?a=1|Kick-off meeting in Kemi>"
+                       for link in LINK.finditer(t))
+    shown = "".join(t for m in messages for t in sections(m))
+    assert squeeze(shown) == squeeze(markdown_to_mrkdwn(markdown))

@@ -11,7 +11,7 @@ from typing import Any
 from fakeslack import BOT_ID, BOT_USER_ID
 from slackkit import Bot, all_text, long_answer, mention, message
 
-from assistant.access import Audience
+from assistant.access import PUBLIC, Audience
 from assistant.slack import blocks
 
 
@@ -175,7 +175,7 @@ def test_feedback_click_is_stored_and_exported(bot: Bot) -> None:
     assert row["sources"][0]["doc"] == "remix-news-phase1-achievements.txt"
 
     out = io.StringIO()
-    assert bot.feedback.export_qa_jsonl(out) == 1
+    assert bot.feedback.export_qa_jsonl(out, visibility={row["sources"][0]["doc"]: PUBLIC}) == 1
     line = json.loads(out.getvalue())
     assert line["question"] == row["question"] and line["must"] == []
     assert line["answerable"] is True and line["verdict"] == "not_helpful"

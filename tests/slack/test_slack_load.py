@@ -1,4 +1,5 @@
-"""Load: 20 simulated users, 200 signed requests, the real bolt app over HTTP, all on 127.0.0.1."""
+"""Load: 20 simulated users, 200 requests, the real bolt app over HTTP (signed requests) and over
+Socket Mode (bolt's real SocketModeHandler against the fake Socket Mode server), all on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ def echoes(question: str, text: str) -> bool:
     return f"answer to {question[5:]}" in text
 
 
-@pytest.mark.parametrize("concurrency", [1, 4])
-def test_every_request_acked_and_answered_once_in_its_thread(concurrency: int) -> None:
+@pytest.mark.parametrize(("transport", "concurrency"), [("http", 1), ("http", 4), ("socket", 4)])
+def test_every_request_acked_and_answered_once_in_its_thread(transport: str, concurrency: int) -> None:
     service = FakeService(delay=(0.005, 0.02))
     report = run_load(service, users=20, requests=200, questions=QUESTIONS, check=echoes,
-                      answer_concurrency=concurrency, timeout=120)
+                      answer_concurrency=concurrency, timeout=120, transport=transport)  # type: ignore[arg-type]
     assert report.ok, report.summary() + f" {report.problems}"
     assert report.acked_in_time == 200 and report.ack_max_s < 3.0
     assert report.answered_once == 200 and report.mentions and report.commands
@@ -28,10 +29,13 @@ def test_every_request_acked_and_answered_once_in_its_thread(concurrency: int) -
     assert len(service.calls) == 200  # each question asked once (no retries, no duplicates)
 
 
-def test_failures_are_counted_not_hidden() -> None:
+@pytest.mark.parametrize("transport", ["http", "socket"])
+def test_failures_are_counted_not_hidden(transport: str) -> None:
     service = FakeService()
-    report = run_load(service, users=3, requests=12, questions=["boom"], timeout=60)
+    report = run_load(service, users=3, requests=12, questions=["boom"], timeout=60,
+                      transport=transport)  # type: ignore[arg-type]
     assert not report.ok and report.wrong == 12 and report.answered_once == 0
+    assert report.acked_in_time == 12  # the bot acked every envelope even though answering failed
 
 
 def test_tally_matches_answers_to_threads() -> None:

@@ -1,23 +1,31 @@
-"""Start-up: transport choice, token validation (through the click command), Socket Mode wiring."""
+"""Start-up and shutdown: transport choice, token validation (through the click command), bolt's
+real Socket Mode adapter against the fake Socket Mode server, signals, draining answers in flight.
+
+The whole process (CLI, real service, SIGTERM) runs in ``test_socket_mode_process.py`` and
+``test_http_mode_process.py``; these are the in-process, faster checks of the same pieces."""
 
 from __future__ import annotations
 
 import json
-import sys
-import types
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from fakeslack import FakeSlack
-from slackkit import FakeService, make_settings
+from slackkit import FakeDrafting, FakeService, make_settings, mention
 
 from assistant.errors import ConfigError
 from assistant.feedback import FeedbackStore
 from assistant.slack import runner
 from assistant.slack.app import build_app
 from assistant.slack.commands import feedback_group, slack_command
+from assistant.slack.fakesocket import FakeSocketMode
+from assistant.slack.inflight import InFlight
 
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL")
 
@@ -30,17 +38,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyP
         monkeypatch.delenv("ASSISTANT_" + name, raising=False)
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
     return monkeypatch
-
-
-class FakeSocketHandler:
-    instances: list["FakeSocketHandler"] = []
-
-    def __init__(self, app: Any, app_token: str) -> None:
-        self.app, self.app_token, self.started = app, app_token, False
-        FakeSocketHandler.instances.append(self)
-
-    def start(self) -> None:
-        self.started = True
 
 
 @pytest.mark.parametrize(
@@ -74,27 +71,103 @@ def test_resolve_launch_prefers_socket_mode(tmp_path: Path) -> None:
         slack.close()
 
 
-def test_socket_mode_wiring_uses_app_token_and_app(tmp_path: Path) -> None:
+def test_socket_mode_connects_with_the_app_token_answers_and_stops_cleanly(tmp_path: Path) -> None:
     slack = FakeSlack()
+    server = FakeSocketMode(app_token="xapp-1-A-secret").attach(slack)
+    service = FakeService()
     try:
         settings = make_settings(tmp_path, slack, slack_app_token="xapp-1-A-secret")
-        app = build_app(service=FakeService(), settings=settings,
-                        feedback=FeedbackStore.open(settings.data_dir))
-        launch = runner.resolve_launch(settings)
-        FakeSocketHandler.instances.clear()
-        runner.serve(app, launch, socket_handler_factory=FakeSocketHandler)
-        (handler,) = FakeSocketHandler.instances
-        assert handler.app is app and handler.app_token == "xapp-1-A-secret" and handler.started
-
-        # the default factory builds bolt's SocketModeHandler around the same app and token
-        real = runner._builtin_socket_handler(app, "xapp-1-A-secret")
+        app = build_app(service=service, settings=settings, feedback=FeedbackStore.open(settings.data_dir),
+                        drafting=FakeDrafting())
+        stop, result = threading.Event(), []
+        thread = threading.Thread(target=lambda: result.append(
+            runner.run(app, runner.resolve_launch(settings), stop=stop, answers=InFlight())))
+        thread.start()
         try:
-            assert real.app is app and real.app_token == "xapp-1-A-secret"  # type: ignore[attr-defined]
-            assert real.client.web_client is app.client  # type: ignore[attr-defined]
+            server.wait_connected()
+            envelope = server.send_event(mention("When did Phase 1 of the REMIX project end?", ts="1.000001"))
+            assert server.ack(envelope).connection == 1
+            update = slack.wait_for(lambda: slack.of("chat.update"), what="answer")[0]
+            assert "June 2019" in update["text"]
         finally:
-            real.close()  # type: ignore[attr-defined]
+            stop.set()
+            thread.join(timeout=10)
+        assert result == [True]  # stopped, with nothing left unfinished
+        server.wait_disconnected(timeout=1)
+        assert server.opened_urls == 1 and server.connections == 1  # no reconnect after stopping
+        assert [c["question"] for c in service.calls] == ["When did Phase 1 of the REMIX project end?"]
     finally:
+        server.close()
         slack.close()
+
+
+def test_rejected_app_token_is_a_config_error(tmp_path: Path) -> None:
+    slack = FakeSlack()
+    server = FakeSocketMode(app_token="xapp-1-the-right-one").attach(slack)
+    try:
+        settings = make_settings(tmp_path, slack)
+        app = build_app(service=FakeService(), settings=settings,
+                        feedback=FeedbackStore.open(settings.data_dir), drafting=FakeDrafting())
+        with pytest.raises(ConfigError, match=r"Slack rejected SLACK_APP_TOKEN \(apps.connections.open: invalid_auth\)"):
+            runner.connect_socket_mode(app, app_token="xapp-1-a-wrong-one")
+        assert server.connections == 0
+    finally:
+        server.close()
+        slack.close()
+
+
+def test_signals_set_the_stop_event_and_handlers_are_restored() -> None:
+    stop = threading.Event()
+    before = signal.getsignal(signal.SIGTERM)
+    with runner.stop_on_signals(stop):
+        os.kill(os.getpid(), signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while not stop.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stop.is_set()
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_drain_waits_for_work_that_finishes_in_time() -> None:
+    pool = ThreadPoolExecutor(max_workers=2)
+    answers = InFlight()
+    closed: list[str] = []
+    done = threading.Event()
+
+    def answer() -> None:
+        turn = answers.begin(lambda: closed.append("notice"))
+        time.sleep(0.05)
+        if turn.claim():
+            done.set()
+        turn.done()
+
+    pool.submit(answer)
+    assert runner.drain(pool, answers=answers, deadline=time.monotonic() + 5)
+    assert done.is_set() and closed == [] and len(answers) == 0
+
+
+def test_drain_closes_what_cannot_finish_and_the_late_answer_is_not_delivered() -> None:
+    pool = ThreadPoolExecutor(max_workers=1)
+    answers = InFlight()
+    closed: list[str] = []
+    release, delivered = threading.Event(), []
+
+    def stuck_answer() -> None:
+        turn = answers.begin(lambda: closed.append("restarted"))
+        release.wait(10)
+        if turn.claim():  # the shutdown got there first: the notice stays, no late answer
+            delivered.append("answer")
+        turn.done()
+
+    pool.submit(stuck_answer)
+    never_started = pool.submit(closed.append, "queued ran")  # queued behind it: cancelled
+    while not len(answers):
+        time.sleep(0.01)
+    assert not runner.drain(pool, answers=answers, deadline=time.monotonic() + 0.2)
+    assert closed == ["restarted"] and never_started.cancelled()
+    release.set()
+    pool.shutdown(wait=True)
+    assert delivered == [] and len(answers) == 0
 
 
 def test_rejected_bot_token_is_a_config_error(tmp_path: Path) -> None:
@@ -109,33 +182,6 @@ def test_rejected_bot_token_is_a_config_error(tmp_path: Path) -> None:
         slack.close()
 
 
-def test_slack_command_builds_service_and_serves(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    slack = FakeSlack()
-    built: list[Any] = []
-
-    class FakeAssistant(FakeService):
-        @classmethod
-        def from_settings(cls, settings: Any) -> "FakeAssistant":
-            built.append(settings)
-            return cls()
-
-        def ensure_index(self) -> None:
-            built.append("ensure_index")
-
-    clean_env.setitem(sys.modules, "assistant.service", types.SimpleNamespace(Assistant=FakeAssistant))
-    clean_env.setattr(runner, "_builtin_socket_handler", FakeSocketHandler)
-    FakeSocketHandler.instances.clear()
-    try:
-        result = CliRunner().invoke(slack_command, ["--index", str(tmp_path / "idx")], env={
-            "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": slack.api_url})
-        assert result.exit_code == 0, result.output
-        assert built[0].index_dir == tmp_path / "idx"
-        assert FakeSocketHandler.instances[0].started
-        assert slack.methods() == ["auth.test"]
-    finally:
-        slack.close()
-
-
 def test_feedback_export_command(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     result = CliRunner().invoke(feedback_group, ["export"])
     assert result.exit_code == 0 and "No feedback recorded yet" in result.output
@@ -143,9 +189,14 @@ def test_feedback_export_command(clean_env: pytest.MonkeyPatch, tmp_path: Path) 
         question="When?", answer_text="June 2019 [1]", sources=[{"n": 1, "doc": "d.txt"}],
         verdict="helpful", user="U1", channel="C1", ts="1.1", answered=True)
     result = CliRunner().invoke(feedback_group, ["export", "--out", "-"])
+    assert result.exit_code == 0 and "left out 1" in result.output  # no index: d.txt is unknown
+    assert not [l for l in result.output.splitlines() if l.startswith("{")]
+    result = CliRunner().invoke(feedback_group, ["export", "--out", "-", "--include-restricted"])
     assert result.exit_code == 0
     line = json.loads(next(l for l in result.output.splitlines() if l.startswith("{")))
     assert line["question"] == "When?" and line["must"] == [] and line["answerable"] is True
+    assert line["visibility"] == "unknown"
     out = tmp_path / "fb.jsonl"
-    assert CliRunner().invoke(feedback_group, ["export", "--out", str(out)]).exit_code == 0
+    assert CliRunner().invoke(feedback_group, ["export", "--out", str(out),
+                                               "--include-restricted"]).exit_code == 0
     assert json.loads(out.read_text())["verdict"] == "helpful"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.access import PUBLIC
 from assistant.feedback import FeedbackStore
 from assistant.models import NOT_FOUND
 from assistant.slack.blocks import Message
@@ -112,13 +113,14 @@ def test_feedback_store_append_only_and_export(tmp_path: Path) -> None:
         db.execute("DELETE FROM feedback")
 
     out = io.StringIO()
-    assert store.export_qa_jsonl(out) == 2
+    assert store.export_qa_jsonl(out, visibility={"d.txt": PUBLIC}) == 2
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0] == {
         "id": "fb0001", "question": "When?", "must": [], "doc": "d.txt", "answerable": True,
         "answer": "June 2019 [1]", "verdict": "helpful", "sources": src, "user": "U1",
-        "created_at": lines[0]["created_at"],
+        "created_at": lines[0]["created_at"], "visibility": "public",
     }
     assert lines[1]["answerable"] is False and lines[1]["doc"] is None  # guessed from the answer
     path = tmp_path / "out" / "fb.jsonl"
-    assert store.export_qa_jsonl(path) == 2 and len(path.read_text().splitlines()) == 2
+    assert store.export_qa_jsonl(path, visibility={"d.txt": PUBLIC}) == 2
+    assert len(path.read_text().splitlines()) == 2
