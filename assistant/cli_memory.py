@@ -11,7 +11,7 @@ import sys
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
 
@@ -20,6 +20,9 @@ from .memory.models import DateSpan, Definition, Event, Period, Region, SourceRe
 from .memory import query
 from .memory.query import fold, grouped
 from .sources import SourceBook
+
+if TYPE_CHECKING:  # the NUTS check (rapidfuzz, Eurostat's tables) loads only for `regions`
+    from .memory.nuts_check import CodeCheck
 
 
 def audience_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,15 +121,46 @@ def _cite_all(sources: SourceBook, refs: list[SourceRef]) -> str:
     return "".join(f"[{n}]" for n in sorted({sources.cite_ref(r) for r in refs}))
 
 
-def print_regions(regions: list[Region]) -> None:
+def print_regions(regions: list[Region], checks: list[CodeCheck | None] | None = None) -> None:
+    """The regions table; a code the NUTS check questions is marked "(check)" (or "(note)" for
+    a NUTS 2021 code) and explained under the table, with the official code and name."""
     if not regions:
         click.echo("No regions found in the documents.")
         return
     sources = SourceBook()
+    check_of = {id(r): c for r, c in zip(regions, checks or [])}
     rows = grouped(regions, lambda r: (fold(r.name), r.nuts, r.role))
-    _print_table(((r.name, r.country or "", r.nuts or "", r.role, _cite_all(sources, refs))
-                  for r, refs in rows), ("region", "country", "NUTS", "role", "source"))
+    _print_table(((r.name, r.country or "", _code_cell(r, check_of.get(id(r))), r.role,
+                   _cite_all(sources, refs)) for r, refs in rows),
+                 ("region", "country", "NUTS", "role", "source"))
+    findings = dict.fromkeys(f"  {f.severity}: {f.message}" for c in check_of.values() if c
+                             for f in c.findings)
+    if findings:
+        from .memory.nuts_table import IN_FORCE, load_nuts_table
+
+        click.echo(f"\nNUTS check ({IN_FORCE} in force, NUTS 2021 codes noted; "
+                   f"{load_nuts_table().source}):")
+        for line in findings:
+            click.echo(line)
     echo_sources(sources)
+
+
+def _code_cell(region: Region, check: CodeCheck | None) -> str:
+    if check is None or not check.findings:
+        return region.nuts or ""
+    return f"{region.nuts} ({'check' if check.flagged else 'note'})"
+
+
+def region_checks(regions: list[Region]) -> list[CodeCheck | None]:
+    """The NUTS check of each region; without the NUTS data, a warning and no checks."""
+    from .memory.nuts_check import check_regions
+    from .memory.nuts_table import NutsDataError
+
+    try:
+        return check_regions(regions)
+    except NutsDataError as exc:
+        click.echo(f"warning: {exc}", err=True)
+        return [None] * len(regions)
 
 
 def print_terms(terms: list[Term], definitions: list[Definition] | None = None) -> None:
@@ -187,16 +221,19 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
     @fail_cleanly
     def regions(role: str | None, as_json: bool, index_dir: Path | None, as_channel: str | None,
                 as_user: str | None) -> None:
-        """Regions named in the documents, with country, NUTS code and role."""
+        """Regions named in the documents, with country, NUTS code and role; codes that the
+        official NUTS classification questions are marked and explained."""
         found = ready(index_dir).memory(audience=make_audience(as_channel, as_user)).regions
         if role:
             found = [r for r in found if r.role == role]
         found = sorted(found, key=lambda r: (r.role != "leading", r.role, r.name.casefold()))
+        checks = region_checks(found)
         if as_json:
             _dump([{"name": r.name, "country": r.country, "nuts": r.nuts, "role": r.role,
-                    "source": _source_json(r.source)} for r in found])
+                    "nuts_check": c.to_json() if c else None, "source": _source_json(r.source)}
+                   for r, c in zip(found, checks)])
         else:
-            print_regions(found)
+            print_regions(found, checks)
 
     @main.command()
     @click.argument("term", required=False)

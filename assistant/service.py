@@ -263,14 +263,15 @@ class Assistant:
         Misspelt words are corrected first, and what was searched for is said in the answer."""
         typed = question.strip()
         speller = self._speller()
-        query = contextualise(speller.correct(typed), [speller.correct(h) for h in history])
+        spelt = speller.correct(typed)
+        query = contextualise(spelt, [speller.correct(h) for h in history])
         memory = self.memory(audience=audience)
         parts = split_question(query)
         if len(parts) > 1:  # two questions in one: each retrieved and answered on its own
-            answer = answer_parts(query, parts,
-                                  lambda part: self._answer(part, memory, k, audience), id=id)
+            answer = answer_parts(query, parts, lambda part: self._answer(
+                part, memory, k, audience, corrected=spelt != typed), id=id)
         else:
-            answer = self._answer(query, memory, k, audience)
+            answer = self._answer(query, memory, k, audience, corrected=spelt != typed)
         answer.question, answer.id = question, id
         answer.searched_for = query if query != typed else None
         answer.hits = answer.hits[: max(k or self.settings.k, 5)]
@@ -294,7 +295,8 @@ class Assistant:
 
     def _answer(self, query: str, memory: ProjectMemory, k: int | None,
                 audience: Audience | None,
-                on_draft: Callable[[str], None] | None = None) -> Answer:
+                on_draft: Callable[[str], None] | None = None, *, corrected: bool = False
+                ) -> Answer:
         """One question: spelling, retrieval (acronyms expanded), then the memory, else the
         answerer; last, the calibrated confidence and the hedge, whichever answered."""
         searched = self._speller().correct(query)  # a no-op when `ask` already corrected it
@@ -312,7 +314,7 @@ class Assistant:
                 answer = answerer.answer(searched, hits)
         calibrator = self.calibrator or Calibrator.shipped()
         answer = calibrator.apply(answer, query=searched, source=source,
-                                  corrected=searched != query)
+                                  corrected=corrected or searched != query)
         answer.searched_for = searched if searched != query else None
         return answer
 

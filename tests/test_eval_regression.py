@@ -91,9 +91,12 @@ def test_eval_meets_floors(embedder: str, name: str, real_assistant) -> None:
 # REALISTIC_MAX_CONFIDENT_WRONG towards the 0.03 goal) to the figures measured at the end of
 # issue 10, after re-fitting the calibration (`remix-assistant calibrate`, see README).
 # One question moves answer_accuracy by 1/68 = 0.015 and confident_wrong by 1/80 = 0.0125.
+# Measured when set (calibration.json fitted on the three dev/seed sets with e5):
+#   minilm  hit@3 0.868  answer_accuracy 0.529  refused 0.750  hedged 0.575  confident_wrong 0.025
+#   e5      hit@3 0.897  answer_accuracy 0.603  refused 0.583  hedged 0.625  confident_wrong 0.013
 REALISTIC_FLOORS: dict[str, dict[str, float]] = {
     "minilm": {"hit@3": 0.86, "answer_accuracy": 0.52, "refused_unanswerable": 0.75},
-    "e5": {"hit@3": 0.89, "answer_accuracy": 0.48, "refused_unanswerable": 0.50},
+    "e5": {"hit@3": 0.89, "answer_accuracy": 0.60, "refused_unanswerable": 0.58},
 }
 REALISTIC_MAX_CONFIDENT_WRONG: dict[str, float] = {"minilm": 0.03, "e5": 0.03}
 

@@ -88,6 +88,8 @@ def test_service_answers_the_typo_question_like_the_clean_one(tmp_path: Path) ->
     assert typo.question == "Wher was the REMIX kick-off meetng hled?"
     assert clean.searched_for is None
     assert typo.to_json()["searched_for"] == typo.searched_for
+    # The calibrator is told the question was corrected (a feature it may weigh).
+    assert typo.signals["question.corrected"] == 1.0 and clean.signals["question.corrected"] == 0.0
 
 
 def test_speller_follows_the_index_version(tmp_path: Path) -> None:

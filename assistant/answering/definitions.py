@@ -9,7 +9,8 @@ documents do not say what it stands for, and the answerer refuses rather than qu
 
 A form's prompt ("Please provide the list of …", "Involvement of regions from EU13 Member
 States …") repeats the words of the question that the form asks; it is context for the answer
-after it, never the answer.
+after it, never the answer. So is a picture's caption ("Bild: Gruppenaufnahme des REMIX Teams
+…"): it names everyone in the photo and states nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ _PROMPT = re.compile(
     r"|\bshould\s+be\s+(?:provided|described|specified|listed)\b",
     re.I,
 )
+# A picture's caption, in the languages of the documents: says what a photo shows, not a fact.
+_CAPTION = re.compile(r"^(?:photo|image|picture|figure|fig\.|bild|foto|kuva|imagen|fotografia|"
+                      r"zdjęcie|φωτογραφία)\s*\d*\s*[:.–-]", re.I)
 
 
 def asked_expansion(question: str) -> str | None:
@@ -120,7 +124,10 @@ def defines(text: str, term: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def is_prompt(text: str) -> bool:
-    """A form's prompt, or a question, with nothing answered after it on the same line."""
+    """A form's prompt, or a question, with nothing answered after it on the same line; or a
+    picture's caption."""
+    if _CAPTION.match(text):
+        return True
     head, colon, rest = text.partition(":")
     if colon and len(rest.split()) >= 2 and not _PROMPT.search(rest.strip()):
         return False  # "Please provide the list of leading regions: North Karelia …"

@@ -35,11 +35,13 @@ if TYPE_CHECKING:
 MAX_SENTENCES = 3
 FOREIGN_LIFT = 0.5  # share of the missing word overlap that dense similarity may make up
 MAX_TYPO_HITS = 8  # passages whose words a misspelt question word may be read as
-SENSE_CHUNKS = 4  # a unit's own dense similarity is computed in the first chunks retrieved...
+SENSE_CHUNKS = 6  # a unit's own dense similarity is computed in the first chunks retrieved...
 SENSE_UNITS = 16  # ...for this many units at most (the best by words and answer type)
 SENSE_WEIGHT = 0.35
+SENSE_BAND = 0.08  # units this close (cosine) to the most similar one gain, in proportion
+MAX_CACHED_VECTORS = 20000
 DEFINES = 0.35  # what a unit that expands or defines the asked term gains
-BACKGROUND_IDF = math.log(4)  # a name in over a third of the chunks is background ("Europe")
+MIN_BACKGROUND_CHUNKS = 30  # a name in over a third of the chunks is background ("Europe")
 MAX_LIST_UNITS = 12
 QUOTE_CHARS = 1200
 HEDGE = "The documents may not answer this directly; the closest passages say:"
@@ -92,7 +94,7 @@ class ExtractiveAnswerer:
         prof = profile(self._corrected(question, hits))
         weights = self._weights(prof, hits)
         candidates = self._candidates(prof, weights, hits, language)
-        self._sense(question, candidates)
+        self._sense(prof, question, candidates)
         hits = self._rerank(hits, candidates)
         if not candidates:
             return self._refusal(question, hits, [], id=id)
@@ -124,6 +126,13 @@ class ExtractiveAnswerer:
             df = sum(1 for bag in bags if _match(t, bag))
             weights[t] = self.idf(t) * (0.5 + math.log(1 + n / (df + 0.5)) / top)
         return weights
+
+    def _background(self, term: str) -> bool:
+        """A word in more than a third of the corpus's chunks (of a corpus big enough to say):
+        read back from the smoothed IDF, log(1 + (N + 1) / (df + 0.5))."""
+        chunks_plus_one = 0.5 * math.expm1(self.idf("\x00unseen"))
+        df = chunks_plus_one / max(math.expm1(self.idf(term)), 1e-9) - 0.5
+        return chunks_plus_one - 1 >= MIN_BACKGROUND_CHUNKS and df > (chunks_plus_one - 1) / 3
 
     def _corrected(self, question: str, hits: Sequence[Hit]) -> str:
         """The question with words the corpus lacks read as the passages' nearest word."""
@@ -183,10 +192,9 @@ class ExtractiveAnswerer:
                     cand.coverage += (1 - cand.coverage) * FOREIGN_LIFT * prior
                     cand.context_coverage += (1 - cand.context_coverage) * FOREIGN_LIFT * prior
                 cand.types = types_in(unit.text, prof.words)
-                # Across languages the counted thing and the role are in other words.
-                if prof.counted and not foreign and not _match(prof.counted, bags[i]):
+                if prof.counted and not _match(prof.counted, bags[i]):
                     cand.types -= {"count"}  # a number, but not of what is being counted
-                if prof.role and not foreign and not all(_match(r, bags[i]) for r in prof.role):
+                if prof.role and not all(_match(r, bags[i]) for r in prof.role):
                     cand.types -= {"name"}  # a name, but not in the role asked about
                 type_share = (len(cand.types & prof.types) / len(prof.types)) if prof.types else 0
                 words = len(unit.text.split())
@@ -211,20 +219,23 @@ class ExtractiveAnswerer:
                 out.append(cand)
         return out
 
-    def _sense(self, question: str, candidates: list[Candidate]) -> None:
+    def _sense(self, prof: QuestionProfile, question: str, candidates: list[Candidate]) -> None:
         """Where the page is in another language than the question, words cannot say which of
         its sentences answers; the embedder's similarity of each unit to the question can.
-        Bounded: only the best units of the first chunks, in one batch, vectors cached."""
+        Bounded: only the best units of the first chunks (those holding the kind of answer
+        asked for first), in one batch, vectors cached. Only units close to the most similar
+        one gain: the model's similarities are compressed, and a spread-out scale would turn
+        noise into preference."""
         if self.embedder is None:
             return
         pool = [c for c in candidates if c.foreign and c.rank < SENSE_CHUNKS]
         if len(pool) < 2:
             return
-        pool = sorted(pool, key=lambda c: -c.score)[:SENSE_UNITS]
+        pool = sorted(pool, key=lambda c: (-bool(c.types & prof.types), -c.score))[:SENSE_UNITS]
         texts = [c.unit.text for c in pool]
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
-            if len(self._vectors) > 20000:
+            if len(self._vectors) > MAX_CACHED_VECTORS:
                 self._vectors.clear()
             self._vectors.update(zip(missing, self.embedder.embed_documents(missing)))
         key = ("query", question)
@@ -232,15 +243,14 @@ class ExtractiveAnswerer:
             self._vectors[key] = self.embedder.embed_query(question)
         query = self._vectors[key]
         sims = [float(self._vectors[t] @ query) for t in texts]
-        low, high = min(sims), max(sims)
+        top = max(sims)
         for c, sim in zip(pool, sims):
             c.sense = sim
-            scaled = (sim - low) / (high - low) if high - low > 1e-6 else 0.5
-            lift = (1 - c.lexical) * FOREIGN_LIFT * scaled
-            c.coverage = c.lexical + lift
+            near_top = min(1.0, max(0.0, (sim - top + SENSE_BAND) / SENSE_BAND))
+            c.coverage = c.lexical + (1 - c.lexical) * FOREIGN_LIFT * near_top
             c.context_coverage = max(c.context_coverage, c.coverage)
-            c.score += SENSE_WEIGHT * scaled
-            c.chunk_score += SENSE_WEIGHT * scaled
+            c.score += SENSE_WEIGHT * near_top
+            c.chunk_score += SENSE_WEIGHT * near_top
 
     @staticmethod
     def _rerank(hits: Sequence[Hit], candidates: list[Candidate]) -> list[Hit]:
@@ -351,17 +361,18 @@ class ExtractiveAnswerer:
         # the right kind, about the wrong region, for "the population of Kainuu"; Kittilä's page
         # is "lower" than average, which is no page about Lower Silesia.
         # Names most passages share ("Europe", "EU") are background, not the subject.
-        distinctive = frozenset(t for t in prof.terms if self.idf(t) >= BACKGROUND_IDF)
+        distinctive = frozenset(t for t in prof.terms if not self._background(t))
         phrases = _name_phrases(_own_words(prof.text), distinctive - set(prof.role))
         name_weight = sum(weights.get(t, 0.0) for phrase in phrases for t in phrase)
 
         def about_subject(c: Candidate) -> bool:
-            if c.foreign or not phrases:
+            if not phrases:
                 return True
             words = _chunk_words(c.hit)
-            found = sum(weights.get(t, 0.0) for phrase in phrases
-                        if all(_match(t, words) for t in phrase) for t in phrase)
-            return found >= name_weight / 2
+            found = [phrase for phrase in phrases if all(_match(t, words) for t in phrase)]
+            if c.foreign:  # names are mostly spelt alike across languages; some are not
+                return bool(found)
+            return sum(weights.get(t, 0.0) for phrase in found for t in phrase) >= name_weight / 2
 
         typed_support = 1.0
         for answer_type in prof.types:

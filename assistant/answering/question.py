@@ -78,7 +78,7 @@ _FOREIGN: dict[AnswerType, str] = {
 
 _SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("amount", re.compile(r"\bhow much\b|\bin euros?\b|\b(what|which) (was|is|were|are) the "
-                          r"(\w+ )?(budget|funding|cost|contribution|amount|grant)\b|"
+                          r"(\w+ )?(budget|funding|cost|contribution|amount|grant|rate)\b|"
                           r"\bbenchmark\b|\bpercentage\b|\bshare of\b|\bwhat figure\b|"
                           r"\bexpected to grow\b|" + _FOREIGN["amount"])),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bpopulation\b|" + _FOREIGN["count"])),

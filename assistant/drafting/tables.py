@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ..memory.models import Event, ProjectMemory, Region, SourceRef, WorkingArea
+from ..memory.nuts_check import WrittenCode, check_codes
+from ..memory.nuts_table import IN_FORCE, NutsDataError, load_nuts_table
 from ..memory.query import group_events, representative, same_event
 from ..retrieval.lexical import fold
 from .models import DraftItem, SourceBook
@@ -83,7 +85,29 @@ def _regions(memory: ProjectMemory, ctx: PeriodContext, book: SourceBook,
         name = f"{first.name} ({country})" if country else first.name
         content.items.append(cited_row(book, (name, nuts or ""), refs,
                                        {"name": first.name, "country": country, "nuts": nuts}))
+    _check_codes(content)
     return content
+
+
+def _check_codes(content: TableContent) -> None:
+    """The rows' codes against the official NUTS classification: the cell keeps the document's
+    code (the coordinator decides), each row's data carries the check, and whatever needs a
+    look goes to the notes with the official code and name."""
+    rows = content.items
+    try:
+        checks = check_codes([WrittenCode(name=r.data["name"], code=r.data["nuts"],
+                                          listed_in="table") for r in rows])
+    except NutsDataError as exc:
+        content.notes.append(f"NUTS codes not checked: {exc}.")
+        return
+    for row, check in zip(rows, checks):
+        row.data["nuts_check"] = check.to_json() if check else None
+    found = [f for c in checks if c is not None for f in c.findings]
+    if found:
+        content.notes.extend(dict.fromkeys(f"NUTS {f.severity}: {f.message}" for f in found))
+        content.notes.append(f"NUTS codes checked against {IN_FORCE} (in force; NUTS 2021 "
+                             f"codes noted), {load_nuts_table().source}; the table keeps the "
+                             f"codes as the documents write them.")
 
 
 def _region_key(region: Region) -> str:

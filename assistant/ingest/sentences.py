@@ -18,7 +18,7 @@ _LAST_WORD_WINDOW = 64  # longer than any abbreviation, initial or list number
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc mr mrs ms dr prof st no nr vs approx inc ltd co jr sr fig art vol pp ca cf "
     "dept est corp resp incl excl jan feb mar apr jun jul aug sep sept oct nov dec mt u.s e.u "
-    "a.o al".split()
+    "a.o al bzw z.b u.a ggf evtl usw d.h sog vgl ca esp ej p.ej sr sra dña".split()
 )
 
 
@@ -30,6 +30,8 @@ def _false_boundary(text: str, start: int, stop: int) -> bool:
     match = _WORD_BEFORE_RE.search(text, start, stop)
     if not match:
         return False
+    if match.group(1).endswith("[") or text[max(0, stop - 2):stop + 1] in ("[...", "[…]"):
+        return True  # an excerpt marker "[...]" / "[…]" elides words inside one sentence
     word = match.group(1).lstrip("([\"'“‘")
     if word.lower() in _ABBREVIATIONS:
         return True
