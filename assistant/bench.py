@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from .config import Settings
 from .evaluation import QAItem, evaluate, load_qa, satisfies
 
@@ -293,5 +295,158 @@ def run_bench(*, settings: Settings, qa_file: Path | None, echo: Callable[[str],
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     echo(f"corpus: {settings.corpus_dir}  ({report.documents} documents, {report.chunks} chunks)")
     echo("  ".join(h.ljust(w) for h, w in zip(("measure", "ours", "naive", "note"), widths)))
+    for row in rows:
+        echo("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+
+
+# -- scale: synthetic corpora of growing size -------------------------------------------------
+
+SCALE_SIZES = (2_000, 10_000, 40_000)  # target chunk counts
+_SCALE_EMBEDDER = "hash-384"  # deterministic and fast: the figures measure the index, not a model
+
+
+def synthetic_corpus(source: Path, target: Path, *, chunks: int, seed: int = 7) -> int:
+    """Write about `chunks` chunks' worth of distinct documents built from the .txt/.md files
+    under `source`: each is two or three consecutive paragraphs of one source document (about
+    two chunks), in a rotated order, with its own title and a reference line per paragraph, so
+    texts, hashes and vectors differ while the vocabulary stays the project's. Returns the
+    number of documents written."""
+    import random
+
+    rng = random.Random(seed)
+    bodies: list[tuple[str, list[str]]] = []
+    for path in sorted(source.rglob("*")):
+        if path.suffix.lower() not in {".txt", ".md"}:
+            continue
+        text = path.read_text("utf-8", errors="ignore")
+        head, _, body = text.partition("\n\n") if text.startswith(("Source:", "Title:")) else ("", "", text)
+        title = next((line[6:].strip() for line in head.splitlines() if line.startswith("Title:")),
+                     path.stem)
+        paras = [p.strip() for p in body.split("\n\n") if len(p.split()) >= 12]
+        if len(paras) >= 2:
+            bodies.append((title, paras))
+    target.mkdir(parents=True, exist_ok=True)
+    docs = max(1, chunks // 2)
+    for n in range(docs):
+        title, paras = bodies[n % len(bodies)]
+        start = rng.randrange(len(paras))
+        picked: list[str] = []
+        while sum(len(p.split()) for p in picked) < 260 and len(picked) < len(paras):
+            picked.append(paras[(start + len(picked)) % len(paras)])
+        lines = [f"Title: {title} (copy {n})", ""]
+        for i, para in enumerate(picked):
+            lines += [para, "", f"Reference RX{n:06d}-{i} records this passage for file {n}.", ""]
+        folder = target / f"part{n // 1000:03d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"doc-{n:06d}.txt").write_text("\n".join(lines), "utf-8")
+    return docs
+
+
+def _scale_env(settings: Settings, corpus: Path, index_dir: Path) -> dict[str, str]:
+    return {**os.environ, "ASSISTANT_EMBEDDER": _SCALE_EMBEDDER,
+            "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index_dir),
+            "ASSISTANT_CACHE_DIR": str(settings.cache_dir),
+            "ASSISTANT_DATA_DIR": str(index_dir.parent / "data")}
+
+
+def _version_bytes(index_dir: Path) -> int:
+    """Bytes of the current version alone (files shared by hard link counted once)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for path in (index_dir / "current").resolve().rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            st = path.stat()
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_size
+    return total
+
+
+def _add_note(corpus: Path, i: int) -> None:
+    (corpus / f"added-{i}.txt").write_text(
+        f"Title: Added note {i}\n\nThe added note {i} says that depot QZ{i:04d} opened in "
+        "Kemi in spring, with partners from the Mining industry partnership.\n", "utf-8")
+
+
+def _recall_at_10(assistant, questions: list[str]) -> str:
+    """recall@10 of an HNSW index over this size's vectors against exact search (what a
+    segment past APPROX_FROM rows would use), and its search time."""
+    import faiss
+
+    from .retrieval import segment as seg
+
+    reader = assistant.reader()
+    vectors = reader.vectors()
+    if len(vectors) < 1000:
+        return "-"
+    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], seg.HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = seg.HNSW_EF_CONSTRUCTION
+    hnsw.add(vectors)
+    params = faiss.SearchParametersHNSW(efSearch=seg.HNSW_EF_SEARCH)
+    queries = [np.asarray(assistant._query().embed_query(q), dtype=np.float32) for q in questions]
+    queries += [vectors[i] + 0.01 for i in range(0, len(vectors), max(1, len(vectors) // 45))]
+    hits, times = 0, []
+    for q in queries:
+        exact = np.argsort(-(vectors @ q))[:10]
+        started = time.perf_counter()
+        _, ids = hnsw.search(q.reshape(1, -1), 10, params=params)
+        times.append((time.perf_counter() - started) * 1000)
+        hits += len(set(exact.tolist()) & set(ids[0].tolist()))
+    return f"{hits / (10 * len(queries)):.3f} ({statistics.median(times):.2f} ms)"
+
+
+def _scale_row(settings: Settings, work: Path, size: int, questions: list[str]) -> list[str]:
+    from .service import Assistant
+
+    exe = shutil.which("remix-assistant") or sys.argv[0]
+    corpus, index_dir = work / f"corpus-{size}", work / f"index-{size}"
+    docs = synthetic_corpus(settings.corpus_dir, corpus, chunks=size)
+    env = _scale_env(settings, corpus, index_dir)
+    full_s, _ = _cold_ask([exe, "ingest"], env=env, runs=1)
+    bench_settings = settings.model_copy(update={
+        "corpus_dir": corpus, "index_dir": index_dir, "embedder": _SCALE_EMBEDDER})
+    assistant = Assistant(settings=bench_settings)
+    quiet = {"progress": False, "log": lambda _: None}
+    unchanged = [_timed(lambda: assistant.ingest(**quiet))[0] for _ in range(3)]
+    adds = []
+    for i in range(3):  # in this process: the ingest's own cost, without interpreter start-up
+        _add_note(corpus, i)
+        adds.append(_timed(lambda: assistant.ingest(**quiet))[0])
+    _add_note(corpus, 3)
+    add_proc_s, add_rss = _cold_ask([exe, "ingest"], env=env, runs=1)  # a fresh process: RSS
+    chunks = assistant.reader().size
+    segments = len(assistant.reader().segments)
+    for q in questions:
+        assistant.search(q)
+    search_ms = [_timed(lambda: assistant.search(q))[0] * 1000 for _ in range(10) for q in questions]
+    cold_s, cold_rss = _cold_ask([exe, "ask", questions[0]], env=env)
+    disk = _version_bytes(index_dir)
+    recall = _recall_at_10(assistant, questions)
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.rmtree(index_dir, ignore_errors=True)
+    per_10k = statistics.median(unchanged) / docs * 10_000
+    return [f"{docs}/{chunks}", f"{full_s:.1f} s", f"{statistics.median(adds):.2f} s",
+            f"{add_proc_s:.2f} s / {add_rss:.0f} MiB",
+            f"{statistics.median(unchanged):.2f} s ({per_10k:.2f}/10k)",
+            f"{statistics.median(search_ms):.1f} ms", f"{cold_s:.2f} s / {cold_rss:.0f} MiB",
+            f"{disk / max(chunks, 1) / 1024:.1f} KiB", str(segments), recall]
+
+
+def run_scale_bench(*, settings: Settings, sizes: tuple[int, ...] = SCALE_SIZES,
+                    echo: Callable[[str], None]) -> None:
+    """Index cost against corpus size: synthetic corpora of `sizes` chunks built from the
+    bundled documents, ingested with the deterministic hash embedder in fresh processes."""
+    header = ["docs/chunks", "full ingest", "add one doc", "add, new process / RSS",
+              "unchanged re-ingest", "warm search p50", "cold ask / RSS", "disk/chunk",
+              "segments", "HNSW recall@10"]
+    rows = [header]
+    work = Path(tempfile.mkdtemp(prefix="remix-scale-"))
+    try:
+        for size in sizes:
+            rows.append(_scale_row(settings, work, size, DEFAULT_QUESTIONS))
+            echo("  ".join(rows[-1]))  # progress: a large size takes minutes
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         echo("  ".join(c.ljust(w) for c, w in zip(row, widths)))

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, TextIO
 import click
 from pydantic import ValidationError
 
+from .cli_group import AssistantGroup, add_examples, one_line
 from .cli_memory import audience_options, make_audience
 from .config import load_settings
 from .conversation import Conversation
@@ -37,13 +38,8 @@ def _fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except AssistantError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-            click.echo(f"error: invalid setting {where}: {first.get('msg')}", err=True)
+        except (AssistantError, ValidationError, OSError) as exc:  # the rest: AssistantGroup
+            click.echo(one_line(exc), err=True)
             sys.exit(1)
 
     return wrapper
@@ -64,7 +60,7 @@ embedder_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AssistantGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="remix-assistant")
 def main() -> None:
     """Cited answers from the REMIX / MIREU / S3 Mining-industry partnership documents."""
@@ -313,23 +309,33 @@ def calibrate(qa_files: tuple[Path, ...], corpus_dirs: tuple[Path, ...], embedde
               path_type=Path), default=None, help="Corpus to measure (default: the bundled one).")
 @click.option("--qa", "qa_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="QA file for the naive baseline's hit@k.")
+@click.option("--scale", is_flag=True, help="Index cost against corpus size (synthetic corpora).")
+@click.option("--sizes", default="2000,10000,40000", show_default=True,
+              help="Chunk counts for --scale, comma-separated.")
 @_fail_cleanly
-def bench(corpus_dir: Path | None, qa_file: Path | None) -> None:
+def bench(corpus_dir: Path | None, qa_file: Path | None, scale: bool, sizes: str) -> None:
     """Speed and memory figures beside a naive baseline, in one run."""
-    from .bench import run_bench
+    from .bench import run_bench, run_scale_bench
 
     settings = load_settings(corpus_dir=corpus_dir)
+    if scale:
+        run_scale_bench(settings=settings, echo=click.echo,
+                        sizes=tuple(int(s) for s in sizes.split(",") if s.strip()))
+        return
     run_bench(settings=settings, qa_file=qa_file, echo=click.echo)
 
 
 def _attach_optional_commands() -> None:
-    from . import cli_memory
+    from . import cli_admin, cli_memory
     from .slack.commands import feedback_group, slack_command
 
     main.add_command(slack_command)
     main.add_command(feedback_group)
     cli_memory.register(main, assistant_factory=_assistant, index_option=index_option,
                         fail_cleanly=_fail_cleanly)
+    cli_admin.register(main, assistant_factory=_assistant, index_option=index_option,
+                       fail_cleanly=_fail_cleanly)
+    add_examples(main)
 
 
 _attach_optional_commands()

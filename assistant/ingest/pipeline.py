@@ -24,7 +24,7 @@ from ..errors import LoadError
 from ..memory import MEMORY_VERSION, extract_memory
 from ..memory.models import ProjectMemory
 from ..models import Chunk, Document
-from ..retrieval.store import FileRecord, IndexReader, IndexStore, StoredChunk
+from ..retrieval.store import FileRecord, IndexChange, IndexReader, IndexStore, StoredChunk
 from .access_rules import AccessRules, read_visibility_header
 from .chunking import chunk_document
 from .loaders import doc_id_for, load_document
@@ -74,6 +74,7 @@ class _Pending:
     old: FileRecord | None
     digest: str
     visibility: Visibility
+    header: str | None
 
 
 def text_hash(chunk: Chunk) -> str:
@@ -158,18 +159,21 @@ class Ingestor:
         reread_all = previous is not None and previous.manifest.get("memory") != MEMORY_VERSION
         seen: set[str] = set()
         to_load: list[_Pending] = []
-        unchanged: list[FileRecord] = []
-        touched: list[FileRecord] = []
+        kept: list[FileRecord] = []  # indexed files staying as they are (records refreshed)
         dropped = 0  # indexed files that now fail before loading (unreadable, bad header)
         for src in sources:
             seen.add(src.key)
             old = None if reread_all else old_files.get(src.key)
             try:
-                stat = src.path.stat()
-                visibility = self._visibility(src.path, src.root)
+                stat = src.stat or src.path.stat()
                 if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
-                    unchanged.append(replace(old, visibility=visibility))
+                    # Unchanged, so its Visibility: header is the one stored: the access rules
+                    # are applied again without opening the file.
+                    kept.append(replace(old, visibility=self._visibility(
+                        src.path, src.root, old.header)))
                     continue
+                header = read_visibility_header(src.path)
+                visibility = self._visibility(src.path, src.root, header)
                 digest = _sha256(src.path)
             except (OSError, LoadError) as exc:
                 reason = exc.reason if isinstance(exc, LoadError) else (
@@ -178,88 +182,43 @@ class Ingestor:
                 dropped += src.key in old_files  # it leaves the index: never stale, never public
                 continue
             if old and old.sha256 == digest and old.doc_id == self._doc_id(src):
-                fresh = replace(old, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
-                                visibility=visibility)
-                unchanged.append(fresh)
-                touched.append(fresh)
+                kept.append(replace(old, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
+                                    visibility=visibility, header=header))
                 continue
-            to_load.append(_Pending(src, old_files.get(src.key), digest, visibility))
+            to_load.append(_Pending(src, old_files.get(src.key), digest, visibility, header))
+        report.unchanged = len(kept)
         removed = [
             key for key in old_files
             if key not in seen and any(_is_within(Path(key), d) for d in synced_dirs)
         ]
         # Files indexed by earlier runs from other paths stay; the corpus's access file is
-        # re-applied to those inside the corpus (others keep theirs until their folder is
-        # ingested again: their root is not known here).
-        elsewhere: list[FileRecord] = []
+        # re-applied to those inside the corpus, with their stored header (others keep theirs
+        # until their folder is ingested again: their root is not known here).
         for key, f in old_files.items():
             if key in seen or key in removed:
                 continue
-            try:
-                if self._in_corpus(Path(key)):
-                    f = replace(f, visibility=self._visibility(Path(key), self.corpus_root))
-            except LoadError as exc:
-                self._fail(report, Path(key), exc.reason)
-                dropped += 1
-                continue
-            except OSError:
-                pass  # gone or unreadable, outside the folders scanned: keep it as it was
-            elsewhere.append(f)
-        access_changed = any(f.visibility != old_files[f.file_key].visibility
-                             for f in unchanged + elsewhere)
-        report.unchanged = len(unchanged)
+            if self._in_corpus(Path(key)):
+                f = replace(f, visibility=self._visibility(Path(key), self.corpus_root, f.header))
+            kept.append(f)
         report.removed = len(removed) + dropped
-        if (not to_load and not removed and not dropped and not access_changed
-                and previous is not None):
-            self._finish_unchanged(previous, touched, old_files, report)
-            return
-
-        kept_stored: list[StoredChunk] = []
-        kept_vectors: list[np.ndarray] = []
-        cache: dict[str, np.ndarray] = {}
-        keep_keys = {f.file_key for f in unchanged + elsewhere}
-        memory: dict[str, str] = {}
-        if previous is not None:
-            vectors = previous.vectors()
-            for row, stored in enumerate(previous.all_chunks()):
-                cache.setdefault(stored.text_hash, vectors[row])
-                if stored.file_key in keep_keys:
-                    kept_stored.append(stored)
-                    kept_vectors.append(vectors[row])
-            memory = {k: v for k, v in previous.file_memory().items() if k in keep_keys}
 
         new_stored, new_files, new_memory = self._load(to_load, report)
-        memory.update(new_memory)
-        if not new_files and not unchanged and not elsewhere:
+        if not new_files and not kept:
             return  # nothing could be ingested: leave the existing index as it is
-        if (not new_files and not removed and not report.removed and not access_changed
-                and previous is not None):
-            # Only files that still fail to load: the index already says all there is to say.
-            self._finish_unchanged(previous, touched, old_files, report)
-            return
-        new_vectors = self._embed(new_stored, cache, report)
-        stored = kept_stored + new_stored
-        dim = new_vectors.shape[1] if len(new_vectors) else (
-            len(kept_vectors[0]) if kept_vectors else 0)
-        if not len(new_vectors):  # only failures to load: keep the shape stackable
-            new_vectors = new_vectors.reshape(0, dim)
-        all_vectors = (
-            np.vstack([np.asarray(kept_vectors, dtype=np.float32).reshape(-1, dim), new_vectors])
-            if stored else np.zeros((0, dim), dtype=np.float32)
-        )
-        files = unchanged + elsewhere + new_files
-        self.store.write(stored=stored, vectors=all_vectors, files=files,
-                         embedder=self.embedder_name, memory=memory,
-                         extra={"dim": dim, "memory": MEMORY_VERSION})
-        report.documents = len(files)
-        report.chunks = len(stored)
-
-    def _finish_unchanged(self, previous: IndexReader, touched: list[FileRecord],
-                          old_files: dict[str, FileRecord], report: IngestReport) -> None:
-        if touched:
-            self.store.touch_files(touched)
-        report.documents = len(old_files)
-        report.chunks = previous.size
+        staying = {f.file_key for f in kept} | {f.file_key for f in new_files}
+        change = IndexChange(
+            chunks=new_stored, added=new_files, memory=new_memory,
+            refreshed=[f for f in kept if f != old_files[f.file_key]],
+            removed=[key for key in old_files if key not in staying])
+        report.documents = len(staying)
+        report.chunks = sum(f.n_chunks for f in kept) + len(new_stored)
+        if not change and previous is not None:
+            return  # nothing to write: the index already says all there is to say
+        change.vectors = self._embed(new_stored, previous, report)
+        dim = change.vectors.shape[1] if len(new_stored) else (
+            int(previous.manifest.get("dim", 0)) if previous else 0)
+        self.store.update(previous, change, embedder=self.embedder_name,
+                          extra={"dim": dim, "memory": MEMORY_VERSION})
 
     def _doc_id(self, src: SourceFile) -> str:
         return doc_id_for(src.path, src.root)
@@ -267,12 +226,13 @@ class Ingestor:
     def _in_corpus(self, path: Path) -> bool:
         return self.corpus_root is not None and _is_within(path.resolve(), self.corpus_root)
 
-    def _visibility(self, path: Path, root: Path) -> Visibility:
+    def _visibility(self, path: Path, root: Path, header: str | None) -> Visibility:
         """Rules come from the access file at the top of the corpus dir for every file under
         it, whatever path was ingested (`ingest corpus/confidential` is governed like `ingest
         corpus`); a file outside the corpus dir uses the access file of the folder that was
         ingested, and the log says so. Globs match the path relative to that folder.
-        Raises LoadError for a header that mentions visibility but cannot be applied."""
+        `header` is the file's `Visibility:` value (read_visibility_header, which raises
+        LoadError for a header that mentions visibility but cannot be applied)."""
         base = self.corpus_root if self._in_corpus(path) else root.resolve()
         assert base is not None
         if base not in self._rules:
@@ -287,7 +247,7 @@ class Ingestor:
             rel = path.resolve().relative_to(base).as_posix()
         except ValueError:
             rel = path.name
-        return self._rules[base].visibility(rel, read_visibility_header(path))
+        return self._rules[base].visibility(rel, header)
 
     def _check_size(self, path: Path) -> None:
         """Parsers need 10-20x a file's size in memory: refuse what would not fit, early."""
@@ -305,8 +265,8 @@ class Ingestor:
         stored: list[StoredChunk] = []
         files: list[FileRecord] = []
         memory: dict[str, str] = {}
-        bar = tqdm(to_load, desc="reading", unit="file", disable=self._bar_disabled(len(to_load)),
-                   file=sys.stderr)
+        bar = tqdm(to_load, desc="reading files", unit="file",
+                   disable=self._bar_disabled(len(to_load)), file=sys.stderr)
         for item in bar:
             src, old = item.src, item.old
             try:
@@ -328,7 +288,7 @@ class Ingestor:
                 self._fail(report, src.path, f"{type(exc).__name__}: {exc}")
                 continue
             files.append(FileRecord(src.key, doc.doc_id, item.digest, stat.st_size,
-                                    stat.st_mtime_ns, len(chunks), item.visibility))
+                                    stat.st_mtime_ns, len(chunks), item.visibility, item.header))
             stored.extend(StoredChunk(c, src.key, text_hash(c)) for c in chunks)
             memory[src.key] = json.dumps(self._extract(doc, chunks).to_json(), ensure_ascii=False)
             if old is None:
@@ -347,17 +307,23 @@ class Ingestor:
                      f"({type(exc).__name__}: {exc}); it is still searchable")
             return ProjectMemory()
 
-    def _embed(self, stored: list[StoredChunk], cache: dict[str, np.ndarray],
+    def _embed(self, stored: list[StoredChunk], previous: IndexReader | None,
                report: IngestReport) -> np.ndarray:
+        """Vectors of the new chunks: a text the index already holds keeps its vector (looked
+        up by chunk-text hash); only new texts are embedded."""
+        if not stored:
+            return np.zeros((0, 0), dtype=np.float32)
+        cache = previous.vectors_for_hashes(s.text_hash for s in stored) if previous else {}
         todo: dict[str, str] = {}
         for s in stored:
             if s.text_hash not in cache and s.text_hash not in todo:
                 todo[s.text_hash] = s.chunk.embedding_text()
         if todo:
-            embedder = self.embedder_factory()
             hashes, texts = list(todo), list(todo.values())
-            bar = tqdm(total=len(texts), desc="embedding", unit="chunk",
-                       disable=self._bar_disabled(len(texts) // 8), file=sys.stderr)
+            bar = tqdm(total=len(texts), desc="loading the embedder", unit="chunk",
+                       disable=self._bar_disabled(len(texts)), file=sys.stderr)
+            embedder = self.embedder_factory()  # seconds for a real model: the bar is up
+            bar.set_description("embedding chunks")
             for start in range(0, len(texts), self.batch_size):
                 batch = texts[start : start + self.batch_size]
                 vecs = embedder.embed_documents(batch)
@@ -366,12 +332,12 @@ class Ingestor:
                 bar.update(len(batch))
             bar.close()
             report.embedded = len(todo)
-        if not stored:
-            return np.zeros((0, 0), dtype=np.float32)
         return np.asarray([cache[s.text_hash] for s in stored], dtype=np.float32)
 
     def _bar_disabled(self, n: int) -> bool | None:
-        if self.progress is False or n < 20:
+        """Bars on a terminal (progress None: tqdm checks stderr), never when piped or
+        `progress=False`; even a few files can take seconds (the model, extraction)."""
+        if self.progress is False or n == 0:
             return True
         return None if self.progress is None else False
 

@@ -28,10 +28,12 @@ from .loaders import SUPPORTED_SUFFIXES
 class SourceFile:
     path: Path
     root: Path
+    real: str | None = None  # the resolved path, when the scan already knows it
+    stat: os.stat_result | None = None  # as seen by the scan (an ingest need not stat again)
 
     @property
     def key(self) -> str:
-        return str(self.path.resolve())
+        return self.real if self.real is not None else str(self.path.resolve())
 
 
 @dataclass(slots=True)
@@ -94,7 +96,10 @@ class _Walker:
         self.out = out
         self.visited: set[tuple[int, int]] = set()
 
-    def walk(self, folder: Path) -> None:
+    def walk(self, folder: Path, real_folder: Path | None = None) -> None:
+        """`real_folder`: the folder's resolved path (folder links are never followed, so a
+        file's real path is its real folder's plus its name: no resolve per file)."""
+        real_folder = real_folder or folder.resolve()
         try:
             info = folder.stat()
             if (info.st_dev, info.st_ino) in self.visited:  # a bind mount seen twice
@@ -112,16 +117,16 @@ class _Walker:
             return
         for entry in entries:
             if not entry.name.startswith("."):
-                self._entry(Path(entry.path), entry)
+                self._entry(Path(entry.path), entry, real_folder / entry.name)
 
-    def _entry(self, path: Path, entry: os.DirEntry) -> None:
+    def _entry(self, path: Path, entry: os.DirEntry, real: Path) -> None:
         try:
             if entry.is_symlink():
                 self._link(path)
             elif entry.is_dir(follow_symlinks=False):
-                self.walk(path)
+                self.walk(path, real)
             elif entry.is_file(follow_symlinks=False):
-                _add_file(path, self.root, self.result, self.out)
+                _add_file(path, self.root, self.result, self.out, real=real)
             elif not _unsupported(path):
                 self.result.skipped.append((str(path), "not a regular file (a pipe or device)"))
         except OSError as err:  # vanished or unreadable while we looked
@@ -164,7 +169,8 @@ def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate],
     if reason := _bad_name(path):
         result.failed.append((str(path), reason))
         return
-    if not stat.S_ISREG(path.stat().st_mode):
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
         result.skipped.append((str(path), "not a regular file (a pipe or device)"))
         return
     if not os.access(path, os.R_OK):
@@ -173,7 +179,7 @@ def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate],
         )
         return
     real = real or path.resolve()
-    out.append(_Candidate(SourceFile(path, root), str(real), via_link))
+    out.append(_Candidate(SourceFile(path, root, str(real), info), str(real), via_link))
 
 
 def _dedupe(candidates: list[_Candidate], result: ScanResult) -> None:

@@ -3,16 +3,22 @@ column, the answer to "the list of leading regions", and running text that expli
 partner regions ("partner regions – Lapland, North Karelia and Kainuu – ...").
 
 Names are kept as written ("Cenrto Portugal"): the memory reports the documents, it does not
-correct them. A region in running text without such a cue is not taken (precision first).
+correct them. Elsewhere in running text a region is taken only by its official NUTS name
+("Cornwall", from "Cornwall and Isles of Scilly"; "Kainuu"; "Dolnośląskie", or the name the
+document gives it in brackets: "Dolnośląskie (Lower Silesia)"), as role "mentioned": a
+capitalised word is not enough (precision first), and a name that is official in two countries
+("Centro") or only a compass point ("North") is not taken.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.memory.models import Region, RegionRole
 from assistant.memory.nuts import country_code, country_names, is_nuts, nuts_country
+from assistant.memory.query import fold
 from assistant.memory.tables import column, row_cells
 from assistant.memory.units import SourceLocator, Unit
 
@@ -60,6 +66,13 @@ def extract_regions(units: list[Unit], locator: SourceLocator) -> list[Region]:
 
 
 def _from_unit(unit: Unit) -> list[_Found]:
+    found = _cued(unit)
+    named = {fold(f.name) for f in found}
+    return found + [f for f in _official_names_in(unit.text) if fold(f.name) not in named]
+
+
+def _cued(unit: Unit) -> list[_Found]:
+    """Regions the unit's form says are regions: a code, a region table, a role cue."""
     if unit.kind == "table_row":
         return _from_row(unit)
     coded = _coded(unit)
@@ -70,6 +83,107 @@ def _from_unit(unit: Unit) -> list[_Found]:
         if answer:
             return answer
     return _from_running_text(unit)
+
+
+# -- official names in running text --------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W_][\w'’-]*")
+_NAME_CONNECTORS = frozenset(["y", "de", "del", "la", "and", "of", "the", "upon", "am", "an",
+                              "der", "i", "e"])
+_EXONYM = re.compile(r"\s*\(\s*(?P<name>[^\W\d_][^()\n]{2,40}?)\s*\)")
+_GENERIC = frozenset("north south east west northern southern eastern western central centre "
+                     "center middle island islands norte sur centro este oeste nord sud ost "
+                     "mitte".split())
+_MIN_LETTERS = 4
+_LONGEST_NAME = 6  # words
+
+
+@lru_cache(maxsize=1)
+def _official_names_table() -> dict[str, str]:
+    """Folded official NUTS names (levels 1-3; a label's first part before ' and ') -> country,
+    for names official in one country only and not just a compass word. Empty without the
+    NUTS data (then only cued regions are found)."""
+    from assistant.memory.nuts_table import NutsDataError, load_nuts_table
+
+    try:
+        table = load_nuts_table()
+    except NutsDataError:
+        return {}
+    countries: dict[str, set[str]] = {}
+    for unit in [*table.current.values(), *table.previous.values()]:
+        if unit.level < 1 or not unit.code[2:].strip("Z"):
+            continue
+        for form in unit.names():
+            plain = re.sub(r"\([^)]*\)", " ", form)
+            for name in {plain, re.split(r"\s+and\s+|,", plain)[0]}:
+                key = fold(name)
+                if (len(key.replace(" ", "")) < _MIN_LETTERS or country_code(name.strip())
+                        or set(key.split()) <= _GENERIC):
+                    continue
+                countries.setdefault(key, set()).add(unit.country)
+    return {key: next(iter(found)) for key, found in countries.items() if len(found) == 1}
+
+
+def _official_names_in(text: str) -> list[_Found]:
+    """Official names written in running text, longest first ("Castilla y León", not "León")."""
+    names = _official_names_table()
+    if not names:
+        return []
+    out: list[_Found] = []
+    for run in _capitalised_runs(text):
+        i = 0
+        while i < len(run):
+            for j in range(min(len(run), i + _LONGEST_NAME), i, -1):
+                if run[j - 1].group().lower() in _NAME_CONNECTORS:
+                    continue
+                written = text[run[i].start():run[j - 1].end()].strip("'’-")
+                country = names.get(fold(written))
+                if country is None:
+                    continue
+                exonym = _EXONYM.match(text, run[j - 1].end())
+                name = _readable(exonym.group("name")) if exonym else ""
+                out.append(_Found(name if _is_exonym(name) else _readable(written), country,
+                                  None, "mentioned"))
+                i = j - 1
+                break
+            i += 1
+    return out
+
+
+def _capitalised_runs(text: str) -> list[list[re.Match[str]]]:
+    """Runs of capitalised words separated only by spaces, with connectors inside a run
+    ("Cornwall and Isles of Scilly"); a comma or bracket ends a run."""
+    runs: list[list[re.Match[str]]] = []
+    current: list[re.Match[str]] = []
+    last_end = -1
+    for word in _WORD.finditer(text):
+        joined = current and text[last_end:word.start()].isspace()
+        capital = word.group()[0].isupper()
+        if capital or (joined and word.group().lower() in _NAME_CONNECTORS):
+            if not joined:
+                if current:
+                    runs.append(current)
+                current = []
+            current.append(word)
+        elif current:
+            runs.append(current)
+            current = []
+        last_end = word.end()
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _is_exonym(name: str) -> bool:
+    """A bracketed name, not an acronym or code: 'Lower Silesia', not 'ICE', 'PP2', 'ICAMCyL'."""
+    return _is_name(name) and all(
+        w.lower() in _CONNECTORS or (w[:1].isupper() and w[1:].replace("-", "").islower())
+        for w in name.split())
+
+
+def _readable(name: str) -> str:
+    """'LOWER SILESIA' -> 'Lower Silesia' (a heading's capitals are not the name's spelling)."""
+    return name.title() if name.isupper() and len(name) > 3 else name
 
 
 def _role(text: str, default: RegionRole) -> RegionRole:

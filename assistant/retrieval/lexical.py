@@ -1,4 +1,4 @@
-"""BM25 over chunks with bm25s, with a tokenizer that keeps short exact tokens findable.
+"""The BM25 tokenizer (scoring: bm25.py), which keeps short exact tokens findable.
 
 Codes like `SE331`, `FI1D7`, dates like `12-13.2.2020` and acronyms like `ICE` must match
 exactly, so tokens are kept from one character up for alphanumerics with a digit, accents are
@@ -7,16 +7,10 @@ folded ("León" == "Leon") and English stemming is applied only to purely alphab
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
-from typing import Sequence
 
-import bm25s
-import numpy as np
 import Stemmer
 from bm25s.tokenization import (
     STOPWORDS_EN,
@@ -61,10 +55,20 @@ _IRREGULAR = {
 }
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _strip_marks(match: re.Match[str]) -> str:
+    return "".join(ch for ch in match.group() if not unicodedata.combining(ch))
+
+
 def fold(text: str) -> str:
-    """Lower-case and strip accents: matching must ignore both."""
+    """Lower-case and strip accents: matching must ignore both. Only runs of non-ASCII
+    characters are looked at one by one (most text is ASCII once decomposed)."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if decomposed.isascii():
+        return decomposed
+    return _NON_ASCII.sub(_strip_marks, decomposed)
 
 
 @lru_cache(maxsize=65536)
@@ -91,47 +95,9 @@ def tokenize(text: str, *, query: bool = False) -> list[str]:
     return out
 
 
-class LexicalIndex:
-    """A BM25 index whose rows line up with the chunk store's rows."""
+EMPTY_TOKEN = "_empty_"  # a chunk without a token still counts (length 1), as bm25s counts it
 
-    def __init__(self, model: bm25s.BM25, vocab: dict[str, int], df: dict[str, int]) -> None:
-        self._model = model
-        self._vocab = vocab
-        self._df = df
-        self.num_docs = int(model.scores["num_docs"])
 
-    @classmethod
-    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
-        corpus_tokens = [tokenize(t) or ["_empty_"] for t in texts]
-        vocab: dict[str, int] = {}
-        ids = [[vocab.setdefault(tok, len(vocab)) for tok in toks] for toks in corpus_tokens]
-        model = bm25s.BM25(k1=1.2, b=0.75)
-        model.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
-        df: dict[str, int] = {}
-        for toks in corpus_tokens:
-            for tok in set(toks):
-                df[tok] = df.get(tok, 0) + 1
-        return cls(model, vocab, df)
-
-    def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self._model.save(str(directory), show_progress=False)
-        payload = {"vocab": self._vocab, "df": self._df}
-        (directory / "token_stats.json").write_text(json.dumps(payload), encoding="utf-8")
-
-    @classmethod
-    def load(cls, directory: Path) -> "LexicalIndex":
-        model = bm25s.BM25.load(str(directory), show_progress=False, mmap=False)
-        payload = json.loads((directory / "token_stats.json").read_text(encoding="utf-8"))
-        return cls(model, payload["vocab"], payload["df"])
-
-    def idf(self, token: str) -> float:
-        """Smoothed inverse document frequency; unseen tokens get the highest weight."""
-        return math.log(1.0 + (self.num_docs + 1) / (self._df.get(token, 0) + 0.5))
-
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for the query (zeros when no query token is known)."""
-        ids = [self._vocab[t] for t in tokenize(query, query=True) if t in self._vocab]
-        if not ids:
-            return np.zeros(self.num_docs, dtype=np.float32)
-        return np.asarray(self._model.get_scores(ids), dtype=np.float32)
+def document_tokens(text: str) -> list[str]:
+    """The tokens a chunk is indexed under (never empty)."""
+    return tokenize(text) or [EMPTY_TOKEN]

@@ -47,7 +47,11 @@ def rrf(rankings: Sequence[Sequence[int]], *, k: int = RRF_K,
 
 class HybridSearcher:
     """`allowed` (a boolean mask over chunk rows, None = all) applies access control inside
-    retrieval: rows outside it are removed before ranking, so nothing later can surface them."""
+    retrieval: rows outside it are never candidates (FAISS filters them inside its search;
+    BM25 drops them before ranking), so nothing later can surface them.
+
+    Each retriever returns its `depth` best rows, not a score per chunk: the dense side asks
+    FAISS for k results, the lexical side scores only the postings of the query's terms."""
 
     def __init__(self, *, reader: IndexReader, embedder: Embedder,
                  reranker: Reranker | None = None, depth: int = 50,
@@ -58,37 +62,41 @@ class HybridSearcher:
         self.depth = depth
         self.allowed = allowed
 
+    def _query_vector(self, query: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed_query(query), dtype=np.float32).reshape(-1)
+
     def dense_scores(self, query: str) -> np.ndarray:
-        """Cosine similarity of the query to every chunk (exact: IndexFlatIP)."""
-        n = self.reader.size
-        if n == 0:
+        """Similarity of the query to every chunk (exhaustive: for oracles and tools)."""
+        if self.reader.size == 0:
             return np.zeros(0, dtype=np.float32)
-        qv = np.asarray(self.embedder.embed_query(query), dtype=np.float32).reshape(1, -1)
-        scores, ids = self.reader.dense.search(qv, n)
-        out = np.empty(n, dtype=np.float32)
-        out[ids[0]] = scores[0]
-        return out
+        return self.reader.dense_scores(self._query_vector(query))
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
         if self.reader.size == 0 or not query.strip():
             return []
-        dense = self.dense_scores(query)
-        lexical = self.reader.lexical.scores(query)
-        if self.allowed is not None:
-            if not self.allowed.any():
-                return []
-            dense = np.where(self.allowed, dense, -np.inf).astype(np.float32)
-            lexical = np.where(self.allowed, lexical, 0.0)
+        if self.allowed is not None and not self.allowed.any():
+            return []
         depth = max(self.depth, k)
-        dense_rank = [int(i) for i in top_indices(dense, depth) if np.isfinite(dense[i])]
+        qv = self._query_vector(query)
+        dense_rows, dense_found = self.reader.dense_top(qv, depth, self.allowed)
+        lexical = self.reader.lexical.scores(query)
+        candidates = lexical > 0
+        if self.allowed is not None:
+            candidates &= self.allowed
+        pool = np.flatnonzero(candidates)
         # Plain ints: numpy scalars would be bound by SQLite as blobs and match no row.
-        lex_rank = [int(i) for i in top_indices(lexical, depth) if lexical[i] > 0]
+        lex_rank = [int(pool[i]) for i in top_indices(lexical[pool], depth)]
+        dense_rank = [int(r) for r in dense_rows]
         fused = rrf([dense_rank, lex_rank])
         order = sorted(fused, key=lambda r: (-fused[r], r))
         head = order[: max(k, 20) if self.reranker else k]
         chunks = self.reader.chunks(head)
+        dense = dict(zip(dense_rank, (float(s) for s in dense_found)))
+        missing = [r for r in head if r not in dense]
+        if missing:
+            dense.update(zip(missing, (float(s) for s in self.reader.dense_scores_of(qv, missing))))
         hits = [
-            Hit(chunk=c, score=fused[r], dense=float(dense[r]), lexical=float(lexical[r]))
+            Hit(chunk=c, score=fused[r], dense=dense[r], lexical=float(lexical[r]))
             for r, c in zip(head, chunks)
         ]
         if self.reranker is not None:

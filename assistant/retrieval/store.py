@@ -1,23 +1,31 @@
-"""On-disk index: chunk store (SQLite), dense vectors (FAISS), lexical index (BM25), manifest.
+"""On-disk index: versions made of immutable segments, swapped atomically.
 
 Layout under the index dir::
 
     index/
       current -> versions/20261125T031500-ab12cd   (symlink, swapped atomically)
-      versions/<id>/manifest.json, chunks.sqlite3, vectors.npy, dense.faiss, lexical/
+      versions/<id>/manifest.json     format, embedder, dimension, the segments in order
+      versions/<id>/chunks.sqlite3    the catalog: one record per file (hash, size/mtime,
+                                      visibility, Visibility: header, segment holding its chunks)
+      versions/<id>/segments/<name>/  chunks, vectors, BM25 postings (see segment.py)
 
-A new ingest writes a complete new version beside the old one and only then repoints
-`current` with `os.replace` on a symlink, which is atomic: an ingest that fails or is
-interrupted (even by SIGKILL) leaves the previous index untouched and readable. The previous
-version (the one `current` pointed to before the swap, never a leftover that was renamed into
-place but not swapped in by a killed ingest) is kept until the next swap, so a reader that
-resolved `current` just before a swap can still open it. Writers take an exclusive lock
-(`index/.lock`), so two ingests never interleave.
+An ingest writes only what changed: the chunks of new and changed files go into one new
+segment; a removed or changed file's old chunks stay where they are but stop being live
+(a file's chunks are live only in the segment its catalog record names). The catalog is
+copied from the previous version and changed in one transaction; the segments a version shares
+with the previous one are hard links. When segments pile up, those of a similar size are
+merged (postings merged with numpy, nothing re-tokenised or re-embedded), and a segment that is
+mostly dead is rewritten: searches touch few segments, and disk holds little dead data.
 
-A version is never modified once written: readers open its SQLite file read-only, and a writer
-killed mid-commit would leave a hot journal that no read-only connection can roll back. Even an
-mtime-only refresh (`touch`, `git checkout`) therefore goes to a new version that shares the
-unchanged files by hard link.
+The new version is built in a hidden directory, renamed into place and only then made current
+by `os.replace` on a symlink, which is atomic: an ingest that fails or is interrupted (even by
+SIGKILL) leaves the previous index untouched and readable. The previous version (the one
+`current` pointed to before the swap, never a leftover that was renamed into place but not
+swapped in by a killed ingest) is kept until the next swap, so a reader that resolved `current`
+just before a swap can still open it. Writers take an exclusive lock (`index/.lock`), so two
+ingests never interleave. A version is never modified once written (readers open its SQLite
+files read-only; a writer killed mid-commit would leave a hot journal that no read-only
+connection can roll back), not even for an mtime-only refresh.
 
 `ASSISTANT_TEST_CRASH_AT=<point>` makes the writer SIGKILL itself at that point (see
 `_crash_point`): the crash tests use it to kill at exact moments instead of at random.
@@ -40,36 +48,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-import faiss
 import numpy as np
 
 from ..access import PUBLIC, Audience, Visibility
 from ..errors import IndexBusyError, IndexMismatchError, IndexMissingError
 from ..memory.models import ProjectMemory
 from ..models import Chunk
-from .lexical import LexicalIndex
+from .bm25 import LexicalIndex, Postings
+from .lexical import document_tokens
+from .segment import Segment, chunk_row, row_to_chunk, write_segment
 
-# 2: irregular verb forms joined in the lexical index; 3: file visibility + structured memory
-FORMAT_VERSION = 3
+# 2: irregular verb forms joined in the lexical index; 3: file visibility + structured memory;
+# 4: segments (catalog + immutable segments), Visibility: headers kept per file
+FORMAT_VERSION = 4
 
-_SCHEMA = """
-CREATE TABLE chunks (
-    row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, file_key TEXT NOT NULL, doc_id TEXT NOT NULL,
-    title TEXT NOT NULL, url TEXT, section TEXT NOT NULL, page INTEGER, start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, text_hash TEXT NOT NULL
-);
-CREATE INDEX chunks_file ON chunks(file_key);
+MERGE_FACTOR = 8  # segments of one size tier that are merged into one
+DEAD_SHARE = 0.5  # a segment with more dead rows than this is rewritten ...
+DEAD_MIN_ROWS = 256  # ... once it is at least this large (small ones wait for their tier)
+
+_CATALOG = """
 CREATE TABLE files (
     file_key TEXT PRIMARY KEY, doc_id TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL, n_chunks INTEGER NOT NULL, visibility TEXT NOT NULL
+    mtime_ns INTEGER NOT NULL, n_chunks INTEGER NOT NULL, visibility TEXT NOT NULL, header TEXT,
+    segment TEXT NOT NULL
 );
-CREATE TABLE memory (file_key TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
 
 @dataclass(frozen=True, slots=True)
 class FileRecord:
-    """What the index knows about one source file (keyed by its absolute path)."""
+    """What the index knows about one source file (keyed by its absolute path). `header` is
+    the file's `Visibility:` header value as read when it was indexed: with the size/mtime
+    unchanged it is still the file's, so visibility can be recomputed without opening it."""
 
     file_key: str
     doc_id: str
@@ -78,6 +88,7 @@ class FileRecord:
     mtime_ns: int
     n_chunks: int
     visibility: Visibility = field(default=PUBLIC)
+    header: str | None = None
 
 
 @dataclass(slots=True)
@@ -87,16 +98,15 @@ class StoredChunk:
     text_hash: str
 
 
-def _row_to_chunk(row: sqlite3.Row) -> Chunk:
-    return Chunk(
-        chunk_id=row["chunk_id"], doc_id=row["doc_id"], title=row["title"], text=row["text"],
-        section=row["section"], page=row["page"], start=row["start"], end=row["end"],
-        url=row["url"], kind=row["kind"],
-    )
+def _record_row(f: FileRecord, segment: str) -> tuple:
+    return (f.file_key, f.doc_id, f.sha256, f.size, f.mtime_ns, f.n_chunks,
+            json.dumps(f.visibility.to_json()), f.header, segment)
 
 
 class IndexReader:
-    """A read-only, loaded index version: what search needs, loaded once per process."""
+    """A read-only index version: what search needs, opened once per process. Rows ("logical"
+    rows, 0..size-1) number the live chunks of all segments in segment order; large data stays
+    memory-mapped and is read when a question needs it."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -106,23 +116,58 @@ class IndexReader:
                 f"the index at {directory.parent.parent} has format {self.manifest.get('format')}, "
                 f"this version reads format {FORMAT_VERSION}: run `remix-assistant ingest` to rebuild it"
             )
-        self._db = sqlite3.connect(f"file:{directory / 'chunks.sqlite3'}?mode=ro", uri=True,
-                                   check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.Lock()  # the connection and the caches, shared by worker threads
-        self.dense = faiss.read_index(str(directory / "dense.faiss"))
-        self.lexical = LexicalIndex.load(directory / "lexical")
+        self._lock = threading.Lock()  # SQLite connections and caches, shared by worker threads
+        self._catalog = sqlite3.connect(
+            f"file:{directory / 'chunks.sqlite3'}?mode=ro&immutable=1", uri=True,
+            check_same_thread=False)
+        self._files, self._segment_of = self._read_files()
+        self.segments: list[Segment] = []
+        base = 0
+        for name in self.manifest.get("segments", []):
+            seg = Segment(directory / "segments" / name, base=base)
+            self.segments.append(seg)
+            base += seg.n
+        self._bases = np.asarray([s.base for s in self.segments], dtype=np.int64)
+        self._alive, row_file = self._live_rows(base)
+        self._live = np.flatnonzero(self._alive)
+        self._logical = np.cumsum(self._alive, dtype=np.int64) - 1  # physical -> logical row
+        self._row_file = row_file[self._live]
+        self.lexical = LexicalIndex(segments=self.segments, alive=self._alive,
+                                    live_rows=self._live, lock=self._lock)
         self._cache: dict[int, Chunk] = {}
-        self._files = self._read_files()
-        self._row_file = self._read_row_files()
         # Per-audience views, bounded: a long-running bot meets many channels and users.
         self._masks: OrderedDict[Audience, np.ndarray | None] = OrderedDict()
         self._views: OrderedDict[Audience, ProjectMemory] = OrderedDict()
         self._memory: ProjectMemory | None = None
 
+    def _read_files(self) -> tuple[dict[str, FileRecord], dict[str, str]]:
+        files: dict[str, FileRecord] = {}
+        segment_of: dict[str, str] = {}
+        visibilities: dict[str, Visibility] = {}  # most files share a handful of values
+        for key, doc, sha, size, mtime, n, vis, header, segment in self._catalog.execute(
+                "SELECT file_key, doc_id, sha256, size, mtime_ns, n_chunks, visibility, header, "
+                "segment FROM files ORDER BY file_key"):
+            if vis not in visibilities:
+                visibilities[vis] = Visibility.from_json(json.loads(vis))
+            files[key] = FileRecord(key, doc, sha, size, mtime, n, visibilities[vis], header)
+            segment_of[key] = segment
+        return files, segment_of
+
+    def _live_rows(self, total: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per physical row: live or not, and the index of its file in `self._files` order."""
+        alive = np.zeros(total, dtype=bool)
+        row_file = np.full(total, -1, dtype=np.int64)
+        order = {key: i for i, key in enumerate(self._files)}
+        for seg in self.segments:
+            for key, (first, n) in seg.spans.items():
+                if self._segment_of.get(key) == seg.name:
+                    alive[seg.base + first: seg.base + first + n] = True
+                    row_file[seg.base + first: seg.base + first + n] = order[key]
+        return alive, row_file
+
     @property
     def size(self) -> int:
-        return int(self.dense.ntotal)
+        return int(len(self._live))
 
     def check_embedder(self, name: str) -> None:
         built = self.manifest.get("embedder")
@@ -132,40 +177,115 @@ class IndexReader:
                 f"'{name}': re-ingest (`remix-assistant ingest`) or set ASSISTANT_EMBEDDER={built}"
             )
 
+    def _locate(self, physical: np.ndarray) -> np.ndarray:
+        """The segment index of each physical row."""
+        return np.searchsorted(self._bases, physical, side="right") - 1
+
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
-        """Chunks for FAISS row ids, in the given order (cached: the same rows recur)."""
-        rows = [int(r) for r in rows]  # numpy ints would be bound as blobs by SQLite
+        """Chunks for row ids, in the given order (cached: the same rows recur)."""
+        rows = [int(r) for r in rows]
         with self._lock:
-            missing = [r for r in rows if r not in self._cache]
+            missing = sorted({r for r in rows if r not in self._cache})
             if missing:
-                marks = ",".join("?" * len(missing))
-                for row in self._db.execute(f"SELECT * FROM chunks WHERE row IN ({marks})", missing):
-                    self._cache[row["row"]] = _row_to_chunk(row)
+                physical = self._live[np.asarray(missing, dtype=np.int64)]
+                where = self._locate(physical)
+                for s in np.unique(where):
+                    seg = self.segments[int(s)]
+                    picked = [(r, int(p) - seg.base) for r, p, w in zip(missing, physical, where)
+                              if w == s]
+                    found = seg.rows(local for _, local in picked)
+                    for row, local in picked:
+                        self._cache[row] = row_to_chunk(found[local])
             return [self._cache[r] for r in rows]
 
     def all_chunks(self) -> list[StoredChunk]:
+        """Every live chunk, in row order."""
+        out: list[StoredChunk] = []
         with self._lock:
-            return [
-                StoredChunk(_row_to_chunk(r), r["file_key"], r["text_hash"])
-                for r in self._db.execute("SELECT * FROM chunks ORDER BY row")
-            ]
+            for seg in self.segments:
+                alive = self._alive[seg.base: seg.base + seg.n]
+                out += [StoredChunk(row_to_chunk(r), r[2], r[12]) for r in seg.all_rows()
+                        if alive[r[0]]]
+        return out
 
     def files(self) -> dict[str, FileRecord]:
         return dict(self._files)
 
-    def _read_files(self) -> dict[str, FileRecord]:
-        return {
-            r["file_key"]: FileRecord(r["file_key"], r["doc_id"], r["sha256"], r["size"],
-                                      r["mtime_ns"], r["n_chunks"],
-                                      Visibility.from_json(json.loads(r["visibility"])))
-            for r in self._db.execute("SELECT * FROM files")
-        }
+    def segment_of(self, file_key: str) -> str | None:
+        return self._segment_of.get(file_key)
 
-    def _read_row_files(self) -> np.ndarray:
-        """Per chunk row, the index of its file in `self._files` order (for access masks)."""
-        order = {key: i for i, key in enumerate(self._files)}
-        keys = [r[0] for r in self._db.execute("SELECT file_key FROM chunks ORDER BY row")]
-        return np.asarray([order.get(k, -1) for k in keys], dtype=np.int64)
+    # -- dense -------------------------------------------------------------------------------
+
+    def vectors(self) -> np.ndarray:
+        """The vectors of the live rows, in row order (a copy; for tests and tools)."""
+        if not self.segments:
+            return np.zeros((0, int(self.manifest.get("dim", 0))), dtype=np.float32)
+        parts = [seg.vectors()[self._alive[seg.base: seg.base + seg.n]] for seg in self.segments]
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+    def vectors_for_hashes(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of chunk texts already embedded, by chunk-text hash (any row, live or
+        not, of this version: the text is the same, so is its vector)."""
+        wanted = list(dict.fromkeys(hashes))
+        out: dict[str, np.ndarray] = {}
+        with self._lock:
+            for seg in reversed(self.segments):  # newest first
+                todo = [h for h in wanted if h not in out]
+                if not todo:
+                    break
+                found = seg.rows_with_hashes(todo)
+                if found:
+                    vectors = seg.vectors()
+                    for h, local in found.items():
+                        out[h] = np.array(vectors[local], dtype=np.float32)
+        return out
+
+    def _physical_mask(self, allowed: np.ndarray | None) -> np.ndarray | None:
+        """Rows search may return, per physical row (None: every row)."""
+        if allowed is None:
+            return None if len(self._live) == len(self._alive) else self._alive
+        mask = np.zeros(len(self._alive), dtype=bool)
+        mask[self._live] = allowed
+        return mask
+
+    def dense_top(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """The k live rows (allowed ones, when a mask is given) most similar to the query
+        vector, best first (ties: lower row first), with their inner products. The filter runs
+        inside FAISS's search of each segment; only k results per segment come back."""
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        mask = self._physical_mask(allowed)
+        scores, rows = [], []
+        for seg in self.segments:
+            part = None if mask is None else mask[seg.base: seg.base + seg.n]
+            if part is not None and not part.any():
+                continue
+            s, local = seg.search(query, k, part)
+            scores.append(s)
+            rows.append(self._logical[seg.base + local])
+        if not scores:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        all_scores, all_rows = np.concatenate(scores), np.concatenate(rows)
+        order = np.lexsort((all_rows, -all_scores))[:k]
+        return all_rows[order], all_scores[order]
+
+    def dense_scores_of(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """Inner products of the query vector with the given rows' vectors."""
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        physical = self._live[np.asarray(list(rows), dtype=np.int64)]
+        out = np.empty(len(physical), dtype=np.float32)
+        for i, (p, s) in enumerate(zip(physical, self._locate(physical))):
+            seg = self.segments[int(s)]
+            out[i] = float(np.dot(seg.vectors()[int(p) - seg.base], query))
+        return out
+
+    def dense_scores(self, query: np.ndarray) -> np.ndarray:
+        """Inner product with every live row (exhaustive; for oracles and tools, not search)."""
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        out = np.zeros(len(self._alive), dtype=np.float32)
+        for seg in self.segments:
+            out[seg.base: seg.base + seg.n] = seg.vectors() @ query[0]
+        return out[self._live]
 
     # -- access ---------------------------------------------------------------------------
 
@@ -191,13 +311,20 @@ class IndexReader:
 
     # -- structured memory ------------------------------------------------------------------
 
+    def file_memory(self) -> dict[str, str]:
+        """Stored memory JSON per file key, from the segment holding each file's live chunks."""
+        out: dict[str, str] = {}
+        with self._lock:
+            for seg in self.segments:
+                keys = [k for k in seg.spans if self._segment_of.get(k) == seg.name]
+                out.update(seg.memory(keys))
+        return out
+
     def memory(self) -> ProjectMemory:
         """The whole structured memory (all documents); callers filter by audience."""
         if self._memory is None:
             memory = ProjectMemory()
-            with self._lock:
-                rows = self._db.execute("SELECT data FROM memory ORDER BY file_key").fetchall()
-            for (data,) in rows:
+            for _, data in sorted(self.file_memory().items()):
                 memory.extend(ProjectMemory.from_json(json.loads(data)))
             self._memory = memory
         return self._memory
@@ -215,16 +342,10 @@ class IndexReader:
             _remember(self._views, audience, view)
         return view
 
-    def file_memory(self) -> dict[str, str]:
-        """Stored memory JSON per file key (an ingest keeps it for unchanged files)."""
-        with self._lock:
-            return dict(self._db.execute("SELECT file_key, data FROM memory").fetchall())
-
-    def vectors(self) -> np.ndarray:
-        return np.load(self.directory / "vectors.npy", mmap_mode="r")
-
     def close(self) -> None:
-        self._db.close()
+        self._catalog.close()
+        for seg in self.segments:
+            seg.close()
 
 
 _CACHED_AUDIENCES = 256
@@ -235,6 +356,54 @@ def _remember(cache: OrderedDict, key: object, value: object) -> None:
     cache.move_to_end(key)
     while len(cache) > _CACHED_AUDIENCES:
         cache.popitem(last=False)
+
+
+@dataclass(slots=True)
+class IndexChange:
+    """What one ingest changes. `chunks` (grouped by file, in `added` order) and `vectors`
+    belong to the `added` files (new, or changed: their old chunks stop being live);
+    `refreshed` records change only their bookkeeping (size/mtime, visibility); `removed`
+    files leave the index."""
+
+    chunks: Sequence[StoredChunk] = ()
+    vectors: np.ndarray | None = None
+    added: Sequence[FileRecord] = ()
+    refreshed: Sequence[FileRecord] = ()
+    removed: Sequence[str] = ()
+    memory: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.refreshed or self.removed)
+
+
+def _tier(rows: int) -> int:
+    tier = 0
+    while rows >= MERGE_FACTOR:
+        rows //= MERGE_FACTOR
+        tier += 1
+    return tier
+
+
+def plan_merges(segments: Sequence[tuple[str, int, int]]) -> list[list[str]]:
+    """Which segments to merge, given (name, live rows, all rows) in order: every size tier
+    (powers of MERGE_FACTOR of live rows) holding MERGE_FACTOR segments or more becomes one
+    segment, and a large segment that is mostly dead is rewritten alone. Each row is thus
+    rewritten about log_MERGE_FACTOR(n) times over its life, and a search meets at most
+    (MERGE_FACTOR - 1) segments per tier."""
+    tiers: dict[int, list[str]] = {}
+    for name, live, _ in segments:
+        if live:
+            tiers.setdefault(_tier(live), []).append(name)
+    groups = [names for names in tiers.values() if len(names) >= MERGE_FACTOR]
+    grouped = {n for g in groups for n in g}
+    groups += [[name] for name, live, total in segments
+               if live and name not in grouped and total >= DEAD_MIN_ROWS
+               and (total - live) / total > DEAD_SHARE]
+    return groups
+
+
+def _segment_name() -> str:
+    return f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
 
 class IndexStore:
@@ -264,45 +433,127 @@ class IndexStore:
             )
         return IndexReader(self.current.resolve())
 
-    def write(
-        self,
-        *,
-        stored: Sequence[StoredChunk],
-        vectors: np.ndarray,
-        files: Iterable[FileRecord],
-        embedder: str,
-        memory: dict[str, str] | None = None,
-        extra: dict | None = None,
-    ) -> Path:
-        """Write a complete new version, then make it current. Returns the version directory."""
-        return self._install(lambda tmp: self._write_version(
-            tmp, stored, vectors, list(files), embedder, memory or {}, extra or {}))
+    def update(self, base: IndexReader | None, change: IndexChange, *, embedder: str,
+               extra: dict | None = None) -> Path:
+        """Write the version `base` + `change` (a complete index when `base` is None) and make
+        it current. Costs what the change costs (plus the catalog copy, a few bytes a file)."""
+        return self._install(lambda tmp: self._build(tmp, base, change, embedder, extra or {}))
+
+    def write(self, *, stored: Sequence[StoredChunk], vectors: np.ndarray,
+              files: Iterable[FileRecord], embedder: str, memory: dict[str, str] | None = None,
+              extra: dict | None = None) -> Path:
+        """Write a complete new version (every file's chunks in one segment), make it current."""
+        files = list(files)
+        return self.update(None, IndexChange(chunks=stored, vectors=vectors, added=files,
+                                             memory=memory or {}), embedder=embedder, extra=extra)
 
     def touch_files(self, files: Iterable[FileRecord]) -> Path:
-        """Refresh size/mtime of unchanged files so the next scan can skip hashing them.
+        """Refresh size/mtime of unchanged files so the next scan can skip hashing them: a new
+        version sharing every segment, with the catalog changed in its copy."""
+        base = self.open()
+        try:
+            return self.update(base, IndexChange(refreshed=list(files)),
+                               embedder=str(base.manifest.get("embedder")),
+                               extra={k: v for k, v in base.manifest.items()
+                                      if k not in ("format", "embedder", "segments", "chunks",
+                                                   "documents", "created")})
+        finally:
+            base.close()
 
-        The refresh goes to a new version that hard-links everything but the SQLite file from
-        the current one: updating the current version in place would leave a hot journal
-        behind a killed ingest, and every reader (read-only) would fail on it until the next
-        full rebuild."""
-        source = self.current.resolve()
-        rows = [(f.size, f.mtime_ns, f.file_key) for f in files]
-
-        def build(tmp: Path) -> None:
-            for item in source.iterdir():
-                if item.name not in ("chunks.sqlite3", "manifest.json"):
-                    _link_tree(item, tmp / item.name)
-            shutil.copyfile(source / "chunks.sqlite3", tmp / "chunks.sqlite3")
-            db = sqlite3.connect(tmp / "chunks.sqlite3")
-            try:
+    def _build(self, tmp: Path, base: IndexReader | None, change: IndexChange, embedder: str,
+               extra: dict) -> None:
+        (tmp / "segments").mkdir()
+        order = [s.name for s in base.segments] if base else []
+        opened: dict[str, Segment] = {s.name: s for s in base.segments} if base else {}
+        fresh: list[Segment] = []
+        new_name = None
+        if change.chunks:
+            new_name = _segment_name()
+            tokens = [document_tokens(s.chunk.embedding_text()) for s in change.chunks]
+            vectors = np.asarray(change.vectors, dtype=np.float32)
+            write_segment(tmp / "segments" / new_name,
+                          rows=[chunk_row(s.chunk, s.file_key, s.text_hash) for s in change.chunks],
+                          vectors=vectors, postings=Postings.build(tokens), memory=change.memory)
+            order.append(new_name)
+        catalog = tmp / "chunks.sqlite3"
+        if base is not None:
+            shutil.copyfile(base.directory / "chunks.sqlite3", catalog)
+        db = sqlite3.connect(catalog)
+        try:
+            with db:
+                if base is None:
+                    db.executescript(_CATALOG)
+                gone = list(change.removed) + [f.file_key for f in change.added]
+                db.executemany("DELETE FROM files WHERE file_key = ?", ((k,) for k in gone))
+                db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)",
+                               (_record_row(f, new_name or "") for f in change.added))
+                db.executemany(
+                    "UPDATE files SET doc_id=?, size=?, mtime_ns=?, visibility=?, header=? "
+                    "WHERE file_key=?",
+                    ((f.doc_id, f.size, f.mtime_ns, json.dumps(f.visibility.to_json()), f.header,
+                      f.file_key) for f in change.refreshed))
+                _crash_point("touch-commit")
+            live = dict(db.execute("SELECT segment, SUM(n_chunks) FROM files GROUP BY segment"))
+            if new_name is not None:
+                fresh.append(Segment(tmp / "segments" / new_name, base=0))
+                opened[new_name] = fresh[-1]
+            order = [name for name in order if live.get(name)]  # all dead: dropped
+            for group in plan_merges([(n, live[n], opened[n].n) for n in order]):
+                merged = _segment_name()
+                self._merge(tmp / "segments" / merged, [opened[n] for n in group], db)
                 with db:
-                    db.executemany("UPDATE files SET size=?, mtime_ns=? WHERE file_key=?", rows)
-                    _crash_point("touch-commit")
-            finally:
-                db.close()
-            shutil.copyfile(source / "manifest.json", tmp / "manifest.json")  # complete: last
+                    db.executemany("UPDATE files SET segment=? WHERE segment=?",
+                                   ((merged, n) for n in group))
+                order = [merged if n == group[0] else n for n in order if n == group[0] or n not in group]
+                if new_name in group:
+                    new_name = None
+            documents, chunks = db.execute("SELECT COUNT(*), COALESCE(SUM(n_chunks), 0) FROM files").fetchone()
+        finally:
+            db.close()
+            for seg in fresh:
+                seg.close()
+        for name in order:
+            target = tmp / "segments" / name
+            if not target.exists():
+                _link_tree(opened[name].directory, target)
+        for leftover in (tmp / "segments").iterdir():  # a new segment merged away at once
+            if leftover.name not in order:
+                shutil.rmtree(leftover)
+        dim = int(change.vectors.shape[1]) if change.vectors is not None and np.ndim(change.vectors) == 2 \
+            and len(change.vectors) else int(extra.get("dim", base.manifest.get("dim", 0) if base else 0))
+        manifest = {
+            "format": FORMAT_VERSION,
+            "embedder": embedder,
+            "dim": dim,
+            "chunks": int(chunks),
+            "documents": int(documents),
+            "segments": order,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **{k: v for k, v in extra.items() if k != "dim"},
+        }
+        # The manifest is written last: a version without one is incomplete by definition.
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
 
-        return self._install(build)
+    @staticmethod
+    def _merge(directory: Path, parts: Sequence[Segment], db: sqlite3.Connection) -> None:
+        """One segment holding the live rows of `parts` (live per the catalog in `db`)."""
+        rows: list[tuple] = []
+        vectors: list[np.ndarray] = []
+        postings: list[tuple[Postings, np.ndarray]] = []
+        memory: dict[str, str] = {}
+        for seg in parts:
+            keys = [k for (k,) in db.execute("SELECT file_key FROM files WHERE segment = ?",
+                                              (seg.name,))]
+            keep = np.zeros(seg.n, dtype=bool)
+            for key in keys:
+                first, n = seg.spans[key]
+                keep[first: first + n] = True
+            rows += [r[1:] for r in seg.all_rows() if keep[r[0]]]
+            vectors.append(seg.vectors()[keep])
+            postings.append((seg.postings(), keep))
+            memory.update(seg.memory(keys))
+        write_segment(directory, rows=rows, vectors=np.concatenate(vectors),
+                      postings=Postings.merge(postings), memory=memory)
 
     def _install(self, build: Callable[[Path], None]) -> Path:
         """Build a version in a hidden directory, rename it into place, swap `current` to it,
@@ -334,52 +585,6 @@ class IndexStore:
             return None
         path = self.root / target
         return path if path.is_dir() else None
-
-    def _write_version(self, directory: Path, stored: Sequence[StoredChunk], vectors: np.ndarray,
-                       files: list[FileRecord], embedder: str, memory: dict[str, str],
-                       extra: dict) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if len(stored) != len(vectors):
-            raise ValueError("one vector per chunk is required")
-        db = sqlite3.connect(directory / "chunks.sqlite3")
-        with db:
-            db.executescript(_SCHEMA)
-            db.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (i, s.chunk.chunk_id, s.file_key, s.chunk.doc_id, s.chunk.title, s.chunk.url,
-                     s.chunk.section, s.chunk.page, s.chunk.start, s.chunk.end, s.chunk.kind,
-                     s.chunk.text, s.text_hash)
-                    for i, s in enumerate(stored)
-                ],
-            )
-            db.executemany(
-                "INSERT INTO files VALUES (?,?,?,?,?,?,?)",
-                [(f.file_key, f.doc_id, f.sha256, f.size, f.mtime_ns, f.n_chunks,
-                  json.dumps(f.visibility.to_json())) for f in files],
-            )
-            keys = {f.file_key for f in files}
-            db.executemany("INSERT INTO memory VALUES (?,?)",
-                           [(k, v) for k, v in memory.items() if k in keys])
-        db.close()
-        np.save(directory / "vectors.npy", vectors)
-        dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else int(extra.get("dim", 0))
-        dense = faiss.IndexFlatIP(dim)
-        if len(vectors):
-            dense.add(vectors)
-        faiss.write_index(dense, str(directory / "dense.faiss"))
-        LexicalIndex.build([s.chunk.embedding_text() for s in stored]).save(directory / "lexical")
-        manifest = {
-            "format": FORMAT_VERSION,
-            "embedder": embedder,
-            "dim": dim,
-            "chunks": len(stored),
-            "documents": len(files),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            **{k: v for k, v in extra.items() if k != "dim"},
-        }
-        # The manifest is written last: a version without one is incomplete by definition.
-        (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
 
     def _point_current_to(self, version: Path) -> None:
         link = self.root / f".current-{uuid.uuid4().hex[:6]}"

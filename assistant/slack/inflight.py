@@ -111,6 +111,18 @@ def thread_notice(client: Any, *, channel: str, thread_ts: str, message_ts: str,
     return close
 
 
+def pane_notice(say: Callable[..., Any], set_status: Callable[[str], Any]) -> Callable[[], None]:
+    """Close an AI-app pane answer: "restarted" in its thread, and the status cleared."""
+
+    def close() -> None:
+        try:
+            say(**simple(RESTARTED_TEXT).as_kwargs())
+        finally:
+            set_status("")
+
+    return close
+
+
 def response_notice(response_url: str | None) -> Callable[[], None]:
     """Close a `/remix` answer: its private "Looking through…" message says "restarted"."""
 

@@ -37,7 +37,7 @@ from slack_bolt.context.assistant.thread_context import AssistantThreadContext
 from slack_bolt.context.assistant.thread_context_store.store import AssistantThreadContextStore
 
 from assistant.access import Audience
-from assistant.slack import blocks, intents
+from assistant.slack import blocks, inflight, intents
 from assistant.slack.blocks import Message
 from assistant.slack.threads import ThreadKey, strip_mention
 
@@ -149,6 +149,7 @@ def _ack(ack: Any) -> None:
 class AssistantPane:
     host: PaneHost
     threads: PaneThreads = field(default_factory=PaneThreads)
+    in_flight: inflight.InFlight = field(default_factory=lambda: inflight.ANSWERS)  # closed on shutdown
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("assistant.slack"))
 
     def middleware(self) -> Assistant:
@@ -199,9 +200,17 @@ class AssistantPane:
 
     def reply(self, event: dict[str, Any], context: Any, client: Any, say: Any,
               set_status: Any, set_title: Any) -> None:
-        channel, ts, thread_ts = event["channel"], event["ts"], event["thread_ts"]
-        if not self.host.claim(channel, ts):  # the same message through another event
+        if not self.host.claim(event["channel"], event["ts"]):  # the same message through another event
             return
+        turn = self.in_flight.begin(inflight.pane_notice(say, set_status))
+        try:
+            self._reply(event, context, client, say, set_status, set_title, turn)
+        finally:
+            turn.done()
+
+    def _reply(self, event: dict[str, Any], context: Any, client: Any, say: Any,
+               set_status: Any, set_title: Any, turn: inflight.Turn) -> None:
+        channel, thread_ts = event["channel"], event["thread_ts"]
         try:
             text = strip_mention(event.get("text", ""), context.bot_user_id)
             intent = intents.classify(text, sections=self.host.draft_sections())
@@ -228,6 +237,8 @@ class AssistantPane:
         except Exception:
             self.logger.exception("Assistant pane reply failed in %s/%s", channel, thread_ts)
             messages = [blocks.simple(blocks.APOLOGY_TEXT)]
+        if not turn.claim():  # a shutdown already told the user to ask again
+            return
         try:
             for message in messages:  # the first post clears the status
                 say(**message.as_kwargs())

@@ -265,3 +265,21 @@ def test_pane_threads_are_bounded_and_keep_only_real_contexts() -> None:
     assert ("D1", "1.0") not in threads and ("D1", "3.0") in threads  # the oldest went
     assert threads.take_title(("D1", "3.0")) and not threads.take_title(("D1", "3.0"))
     assert pane.thread_title("word " * 40).endswith("…") and len(pane.thread_title("word " * 40)) == 80
+
+
+def test_shutdown_closes_a_pane_answer_in_flight(bot: Bot) -> None:
+    """A pane answer that cannot finish before shutdown says so in the thread; the late answer
+    is then not posted over it."""
+    from assistant.slack import inflight
+
+    start_thread(bot)
+    bot.service.delay = (1.0, 1.0)
+    before = len(posts(bot))
+    assert bot.event(message("Who leads the mining industry partnership?", ts="500.000090",
+                             channel=PANE, channel_type="im", thread_ts=THREAD)).status == 200
+    bot.slack.wait_for(lambda: bot.slack.of("assistant.threads.setStatus"), what="the status")
+    assert inflight.ANSWERS.abandon(timeout=5) == 1
+    bot.settle()
+    texts = [p["text"] for p in posts(bot)[before:]]
+    assert texts == [inflight.RESTARTED_TEXT]
+    assert bot.slack.of("assistant.threads.setStatus")[-1]["status"] == ""

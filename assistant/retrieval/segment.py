@@ -1,0 +1,211 @@
+"""One index segment: a set of chunks with their text, vectors and BM25 postings, never modified.
+
+An ingest writes only what changed as a new segment; an index version lists its segments (see
+store.py). Files in a segment directory::
+
+    segment.sqlite3   chunks (text, metadata, text hash), structured memory per file,
+                      the term dictionary (term -> place in the postings), file spans
+    dense.faiss       the vectors, stored once: exact inner product (IndexFlatIP), or HNSW
+                      from APPROX_FROM rows on; read memory-mapped
+    postings_doc.npy, postings_tf.npy, doclen.npy
+                      BM25 inverted lists (chunk row, term count) and chunk lengths
+
+Rows are local to the segment (0..n-1), in the order written; the chunks of one file are
+consecutive (its span), which is how a version says which rows are live: a file's rows are
+live in the segment its catalog record names.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import faiss
+import numpy as np
+
+from ..models import Chunk
+from .bm25 import Postings
+
+APPROX_FROM = 200_000  # rows from which a segment's dense index is HNSW (approximate)
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 64
+HNSW_EF_SEARCH = 128
+
+_SCHEMA = """
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, file_key TEXT NOT NULL, doc_id TEXT NOT NULL,
+    title TEXT NOT NULL, url TEXT, section TEXT NOT NULL, page INTEGER, start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, text_hash TEXT NOT NULL
+);
+CREATE INDEX chunks_hash ON chunks(text_hash);
+CREATE TABLE spans (file_key TEXT PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL);
+CREATE TABLE memory (file_key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE terms (term TEXT PRIMARY KEY, start INTEGER NOT NULL, count INTEGER NOT NULL)
+    WITHOUT ROWID;
+"""
+
+ChunkRow = tuple  # (chunk_id, file_key, doc_id, title, url, section, page, start, end, kind, text, text_hash)
+
+
+def chunk_row(chunk: Chunk, file_key: str, text_hash: str) -> ChunkRow:
+    return (chunk.chunk_id, file_key, chunk.doc_id, chunk.title, chunk.url, chunk.section,
+            chunk.page, chunk.start, chunk.end, chunk.kind, chunk.text, text_hash)
+
+
+def row_to_chunk(row: Sequence) -> Chunk:
+    """A chunk from a `SELECT *` row (row id first)."""
+    return Chunk(chunk_id=row[1], doc_id=row[3], title=row[4], text=row[11], section=row[6],
+                 page=row[7], start=row[8], end=row[9], url=row[5], kind=row[10])
+
+
+def write_segment(directory: Path, *, rows: Sequence[ChunkRow], vectors: np.ndarray,
+                  postings: Postings, memory: dict[str, str]) -> None:
+    """Write a complete segment into the (new, empty) `directory`."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(rows) != len(vectors) or len(rows) != len(postings.doclen):
+        raise ValueError("one vector and one token list per chunk are required")
+    directory.mkdir(parents=True)
+    spans: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        span = spans.setdefault(row[1], [i, 0])
+        if span[0] + span[1] != i:
+            raise ValueError(f"the chunks of {row[1]} are not consecutive")
+        span[1] += 1
+    db = sqlite3.connect(directory / "segment.sqlite3")
+    try:
+        with db:
+            db.executescript(_SCHEMA)
+            db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           ((i, *row) for i, row in enumerate(rows)))
+            db.executemany("INSERT INTO spans VALUES (?,?,?)",
+                           ((k, first, n) for k, (first, n) in spans.items()))
+            db.executemany("INSERT INTO memory VALUES (?,?)",
+                           ((k, v) for k, v in memory.items() if k in spans))
+            db.executemany("INSERT INTO terms VALUES (?,?,?)",
+                           zip(postings.terms, postings.start.tolist(), postings.count.tolist()))
+    finally:
+        db.close()
+    for name, array in (("postings_doc", postings.doc), ("postings_tf", postings.tf),
+                        ("doclen", postings.doclen)):
+        np.save(directory / f"{name}.npy", array)
+    faiss.write_index(_dense_index(vectors), str(directory / "dense.faiss"))
+
+
+def _dense_index(vectors: np.ndarray) -> faiss.Index:
+    dim = vectors.shape[1] if vectors.ndim == 2 else 0
+    if len(vectors) >= APPROX_FROM:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+class Segment:
+    """A segment opened for reading. Not thread-safe on its own: the reader serialises the
+    SQLite calls. Everything large is memory-mapped, so opening costs what the spans cost."""
+
+    def __init__(self, directory: Path, *, base: int) -> None:
+        self.directory = directory
+        self.name = directory.name
+        self.base = base
+        self._db = sqlite3.connect(f"file:{directory / 'segment.sqlite3'}?mode=ro&immutable=1",
+                                   uri=True, check_same_thread=False)
+        self.dense = faiss.read_index(str(directory / "dense.faiss"), faiss.IO_FLAG_MMAP)
+        self.n = int(self.dense.ntotal)
+        self._doc = np.load(directory / "postings_doc.npy", mmap_mode="r")
+        self._tf = np.load(directory / "postings_tf.npy", mmap_mode="r")
+        self.doclen = np.load(directory / "doclen.npy", mmap_mode="r")
+        self.spans = {k: (first, n) for k, first, n in self._db.execute(
+            "SELECT file_key, first, n FROM spans")}
+
+    @property
+    def approximate(self) -> bool:
+        return isinstance(self.dense, faiss.IndexHNSW)
+
+    # -- text --------------------------------------------------------------------------
+
+    def rows(self, local: Iterable[int]) -> dict[int, tuple]:
+        """`SELECT *` rows by local row id."""
+        wanted = [int(r) for r in local]
+        out: dict[int, tuple] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for row in self._db.execute(f"SELECT * FROM chunks WHERE row IN ({marks})", part):
+                out[row[0]] = row
+        return out
+
+    def all_rows(self) -> Iterator[tuple]:
+        return iter(self._db.execute("SELECT * FROM chunks ORDER BY row").fetchall())
+
+    def memory(self, keys: Iterable[str]) -> dict[str, str]:
+        wanted = set(keys)
+        return {k: v for k, v in self._db.execute("SELECT file_key, data FROM memory")
+                if k in wanted}
+
+    def rows_with_hashes(self, hashes: Sequence[str]) -> dict[str, int]:
+        """A local row holding each of these chunk-text hashes (for reusing embeddings)."""
+        out: dict[str, int] = {}
+        for i in range(0, len(hashes), 500):
+            part = list(hashes[i:i + 500])
+            marks = ",".join("?" * len(part))
+            for h, row in self._db.execute(
+                    f"SELECT text_hash, MIN(row) FROM chunks WHERE text_hash IN ({marks}) "
+                    "GROUP BY text_hash", part):
+                out[h] = row
+        return out
+
+    # -- lexical -----------------------------------------------------------------------
+
+    def term_span(self, term: str) -> tuple[int, int] | None:
+        found = self._db.execute("SELECT start, count FROM terms WHERE term = ?", (term,)).fetchone()
+        return (int(found[0]), int(found[1])) if found else None
+
+    def postings_of(self, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        return (np.asarray(self._doc[start:start + count], dtype=np.int64),
+                np.asarray(self._tf[start:start + count], dtype=np.float64))
+
+    def postings(self) -> Postings:
+        """All of the segment's postings (for a merge)."""
+        rows = self._db.execute("SELECT term, start, count FROM terms ORDER BY start").fetchall()
+        return Postings([r[0] for r in rows], np.asarray([r[1] for r in rows], dtype=np.int64),
+                        np.asarray([r[2] for r in rows], dtype=np.int64), np.asarray(self._doc),
+                        np.asarray(self._tf), np.asarray(self.doclen))
+
+    # -- dense -------------------------------------------------------------------------
+
+    def vectors(self) -> np.ndarray:
+        """The stored vectors, a read-only view of the memory-mapped index (no copy)."""
+        flat = self.dense.storage if self.approximate else self.dense
+        flat = faiss.downcast_index(flat)
+        if self.n == 0:
+            return np.zeros((0, self.dense.d), dtype=np.float32)
+        return faiss.rev_swig_ptr(flat.get_xb(), self.n * self.dense.d).reshape(self.n, self.dense.d)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, local rows) among the rows `allowed` (boolean mask; None = all),
+        the filter applied inside FAISS's search."""
+        k = min(k, self.n)
+        if k <= 0:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        bitmap = None
+        if allowed is not None:
+            bitmap = np.packbits(allowed, bitorder="little")
+            selector = faiss.IDSelectorBitmap(self.n, faiss.swig_ptr(bitmap))
+        if self.approximate:
+            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+            if bitmap is not None:
+                params.sel = selector
+        else:
+            params = faiss.SearchParameters(sel=selector) if bitmap is not None else None
+        scores, ids = self.dense.search(query.reshape(1, -1), k, params=params)
+        keep = ids[0] >= 0
+        return scores[0][keep], ids[0][keep].astype(np.int64)
+
+    def close(self) -> None:
+        self._db.close()
