@@ -188,7 +188,7 @@ class Assistant:
 
     def _answerer(self) -> ExtractiveAnswerer | LLMAnswerer:
         """Extractive by default; the LLM backend (which falls back to it) when configured."""
-        extractive = ExtractiveAnswerer(idf=self.reader().lexical.idf)
+        extractive = ExtractiveAnswerer(idf=self.reader().lexical.idf, embedder=self._query())
         if not self.settings.llm_base_url:
             return extractive
         return LLMAnswerer.from_settings(self.settings, fallback=extractive)

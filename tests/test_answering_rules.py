@@ -9,7 +9,6 @@ import pytest
 from assistant.answering.definitions import asked_definition, asked_expansion, expands, is_prompt
 from assistant.answering.extractive import HEDGE, ExtractiveAnswerer
 from assistant.answering.question import answer_types_of, types_in
-from assistant.answering.typos import correct
 from assistant.embedding import HashingEmbedder
 from assistant.ingest.sentences import sentence_spans
 from assistant.models import Chunk, Hit
@@ -128,23 +127,6 @@ def test_a_quote_in_the_questions_language_has_no_label() -> None:
                              [hit(FINNISH, doc="fi.txt")])
     assert answer.answered and "(in " not in answer.text
     assert answer.citations[0].language is None
-
-
-def test_misspelt_words_are_read_as_the_passages_words() -> None:
-    words = {"people", "live", "lapland", "exhibitors", "commission"}
-    known = {"lapland", "remix"}.__contains__
-    assert correct("how many peple live in lapland", words, known=known) == \
-        "how many people live in lapland"
-    assert correct("how many members dose it have", words, known=known) == \
-        "how many members does it have"
-    assert correct("who is Pahtavaara", words, known=known) == "who is Pahtavaara"
-
-
-def test_a_misspelt_question_is_still_answered() -> None:
-    answerer = ExtractiveAnswerer(idf=lambda t: 1.0 if t in {"peopl", "live", "lapland"} else 9.0)
-    answer = answerer.answer("how many peple live in lapland", [hit(
-        "Around 180,000 people live in Lapland, 3.3% of the Finnish population.")])
-    assert answer.answered and "180,000" in answer.text
 
 
 @pytest.mark.parametrize(("text", "sentences"), [

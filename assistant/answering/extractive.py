@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..models import NOT_FOUND, Answer, Citation, Hit
-from ..retrieval.lexical import fold, tokenize
+from ..retrieval.lexical import tokenize
 from .definitions import asked_definition, asked_expansion, defines, expands, is_prompt
 from .language import detect, differs
 from .language import name as language_name
-from .question import QuestionProfile, profile, types_in, values_in
-from .typos import correct
+from .question import _MONTHS, QuestionProfile, profile, types_in, values_in
 from .units import Unit, split_units
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 MAX_SENTENCES = 3
 FOREIGN_LIFT = 0.5  # share of the missing word overlap that dense similarity may make up
-MAX_TYPO_HITS = 8  # passages whose words a misspelt question word may be read as
 SENSE_CHUNKS = 6  # a unit's own dense similarity is computed in the first chunks retrieved...
 SENSE_UNITS = 16  # ...for this many units at most (the best by words and answer type)
 SENSE_WEIGHT = 0.35
@@ -43,9 +42,18 @@ MAX_CACHED_VECTORS = 20000
 DEFINES = 0.35  # what a unit that expands or defines the asked term gains
 MIN_BACKGROUND_CHUNKS = 30  # a name in over a third of the chunks is background ("Europe")
 MAX_LIST_UNITS = 12
+TIE = 0.002  # scores this close are a tie
+CONTEXT_WEIGHT = 0.4  # a word only in a follow-up's appended previous question
+MAX_REFERRING_WORDS = 15  # "Joensuu is its capital city.": short value sentences refer back
 QUOTE_CHARS = 1200
 HEDGE = "The documents may not answer this directly; the closest passages say:"
 _PRONOUN_START = re.compile(r"^(It|Its|This|These|Those|They|Their|He|She|His|Her|There)\b")
+# A sentence that names its subject only by a possessive ("Joensuu is its capital city") is
+# read together with the sentence before it, which names the subject.
+# Three or more names listed in prose: "four projects – nanoBT, ReminE, LIGHTS and REVIVING".
+_LISTED_NAME = r"[A-ZÀ-ÖØ-Þ0-9][\w’'-]*(?: [\w’'-]+){0,3}"
+_NAMES_LISTED = re.compile(rf"{_LISTED_NAME}(?:, {_LISTED_NAME})+,? (?:and|or|&) [A-ZÀ-ÖØ-Þ0-9]")
+_REFERS_BACK = re.compile(r"\b(its|their)\b", re.I)
 
 
 @dataclass(slots=True)
@@ -65,6 +73,7 @@ class Candidate:
     lexical: float = 0.0  # coverage by words alone, before meaning stands in for them
     sense: float | None = None  # the unit's own dense similarity, where it was computed
     defines: bool = False  # spells out the acronym asked about, or defines the term asked about
+    window: int | None = None  # index of the previous sentence it is read (and quoted) with
     score: float = 0.0  # chooses the quoted units
     chunk_score: float = 0.0  # re-ranks chunks: also credits the page title as the subject
 
@@ -91,14 +100,17 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
         language = detect(_own_words(question))
-        prof = profile(self._corrected(question, hits))
+        prof = profile(question)  # spelling was corrected before retrieval (retrieval/spelling.py)
         weights = self._weights(prof, hits)
         candidates = self._candidates(prof, weights, hits, language)
         self._sense(prof, question, candidates)
         hits = self._rerank(hits, candidates)
         if not candidates:
             return self._refusal(question, hits, [], id=id)
-        best = max(candidates, key=lambda c: c.score)
+        # Near ties (within TIE) go to the unit whose own words cover more of the question,
+        # not to whichever chunk came first: a heading that restates the question ties with
+        # the sentence that answers it.
+        best = max(candidates, key=lambda c: (round(c.score / TIE), c.lexical))
         selected = self._select(prof, weights, candidates, best)
         confidence, ok, signals = self._decide(prof, best, selected, candidates)
         if not ok:
@@ -118,13 +130,17 @@ class ExtractiveAnswerer:
         about which sentence answers; the rarer ones among them ("lead") say a lot."""
         bags = [_chunk_bag(h.chunk.text, h.chunk.kind, h.chunk.title) for h in hits]
         n = len(bags)
+        # A follow-up's context "(previous question)" says which subject is meant; the words
+        # the user asked with now say what is wanted, and weigh more.
+        own = set(tokenize(_own_words(prof.text), query=True))
+        context = {t: 1.0 if t in own else CONTEXT_WEIGHT for t in prof.terms}
         if n < 2:
-            return {t: self.idf(t) for t in prof.terms}
+            return {t: self.idf(t) * context[t] for t in prof.terms}
         top = math.log(1 + n / 0.5)
         weights = {}
         for t in prof.terms:
             df = sum(1 for bag in bags if _match(t, bag))
-            weights[t] = self.idf(t) * (0.5 + math.log(1 + n / (df + 0.5)) / top)
+            weights[t] = self.idf(t) * (0.5 + math.log(1 + n / (df + 0.5)) / top) * context[t]
         return weights
 
     def _background(self, term: str) -> bool:
@@ -133,16 +149,6 @@ class ExtractiveAnswerer:
         chunks_plus_one = 0.5 * math.expm1(self.idf("\x00unseen"))
         df = chunks_plus_one / max(math.expm1(self.idf(term)), 1e-9) - 0.5
         return chunks_plus_one - 1 >= MIN_BACKGROUND_CHUNKS and df > (chunks_plus_one - 1) / 3
-
-    def _corrected(self, question: str, hits: Sequence[Hit]) -> str:
-        """The question with words the corpus lacks read as the passages' nearest word."""
-        unseen = self.idf("\x00unseen")
-
-        def known(word: str) -> bool:
-            return all(self.idf(t) < unseen - 1e-9 for t in tokenize(word))
-
-        vocabulary = _vocabulary(tuple(h.chunk.text for h in hits[:MAX_TYPO_HITS]))
-        return correct(question, vocabulary, known=known)
 
     def _candidates(self, prof: QuestionProfile, weights: dict[str, float],
                     hits: Sequence[Hit], language: str | None = None) -> list[Candidate]:
@@ -160,6 +166,8 @@ class ExtractiveAnswerer:
 
         question_terms = frozenset(prof.terms)
         own = _own_words(prof.text)
+        subject = _with_prefixes([t for phrase in _name_phrases(own, question_terms)
+                                  for t in phrase])
         acronym, term = asked_expansion(own), asked_definition(own)
         out: list[Candidate] = []
         dense = [h.dense for h in hits if h.dense is not None]
@@ -186,7 +194,13 @@ class ExtractiveAnswerer:
                     near |= bags[unit.lead]
                 cand = Candidate(unit, rank, hit, bags[i], near, units, prior=prior,
                                  foreign=foreign, language=chunk_language)
-                cand.coverage = cand.lexical = cover(bags[i])
+                if _refers_back(units, i):
+                    # "<Region> is the second largest region. <Town> is its capital city.": the
+                    # two sentences answer "What is the capital of <Region>?" together. Only the
+                    # subject's name is read from the sentence before, not its other words.
+                    cand.window = i - 1
+                    cand.own = bags[i] | (bags[i - 1] & subject)
+                cand.coverage = cand.lexical = cover(cand.own)
                 cand.context_coverage = cover(near)
                 if cand.foreign:  # words cannot match across languages: let meaning speak
                     cand.coverage += (1 - cand.coverage) * FOREIGN_LIFT * prior
@@ -201,10 +215,14 @@ class ExtractiveAnswerer:
                 shape = -0.1 if words < 3 and unit.kind == "sentence" else 0.0
                 shape -= 0.1 if words > 80 else 0.0
                 introduces_list = unit.index in leads
-                if len(positions[i].keys() - question_terms) < 2 and not introduces_list:
-                    shape -= 0.15  # restates the question and adds nothing
-                if prof.wants_list and introduces_list:
-                    shape += 0.1
+                # Restates the question and adds nothing. A lead-in line is exempt when what it
+                # introduces may be the answer: a list, or anything for a question that asks for
+                # no particular kind of value; "Agenda of the Kick-off Meeting" does not say where.
+                lists_answer = introduces_list and (prof.wants_list or not prof.types)
+                if len(positions[i].keys() - question_terms) < 2 and not lists_answer:
+                    shape -= 0.15
+                if prof.wants_list and (introduces_list or _NAMES_LISTED.search(unit.text)):
+                    shape += 0.1  # introduces a list, or lists names in its own prose
                 if acronym or term:  # "What does S3 stand for?", "What is MIREU?"
                     cand.defines = (expands(unit.text, acronym) if acronym
                                     else defines(unit.text, term or ""))
@@ -233,24 +251,30 @@ class ExtractiveAnswerer:
             return
         pool = sorted(pool, key=lambda c: (-bool(c.types & prof.types), -c.score))[:SENSE_UNITS]
         texts = [c.unit.text for c in pool]
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        vectors = _vectors_of(self.embedder, self._vectors)
+        missing = [t for t in dict.fromkeys(texts) if t not in vectors]
         if missing:
-            if len(self._vectors) > MAX_CACHED_VECTORS:
-                self._vectors.clear()
-            self._vectors.update(zip(missing, self.embedder.embed_documents(missing)))
+            if len(vectors) > MAX_CACHED_VECTORS:
+                vectors.clear()
+            vectors.update(zip(missing, self.embedder.embed_documents(missing)))
         key = ("query", question)
-        if key not in self._vectors:
-            self._vectors[key] = self.embedder.embed_query(question)
-        query = self._vectors[key]
-        sims = [float(self._vectors[t] @ query) for t in texts]
+        if key not in vectors:
+            vectors[key] = self.embedder.embed_query(question)
+        query = vectors[key]
+        sims = [float(vectors[t] @ query) for t in texts]
         top = max(sims)
         for c, sim in zip(pool, sims):
             c.sense = sim
             near_top = min(1.0, max(0.0, (sim - top + SENSE_BAND) / SENSE_BAND))
-            c.coverage = c.lexical + (1 - c.lexical) * FOREIGN_LIFT * near_top
+            # Support stays at least what the chunk's similarity gave: the unit's own similarity
+            # is compressed and noisy, good for choosing, not for refusing.
+            c.coverage = max(c.coverage, c.lexical + (1 - c.lexical) * FOREIGN_LIFT * near_top)
             c.context_coverage = max(c.context_coverage, c.coverage)
-            c.score += SENSE_WEIGHT * near_top
-            c.chunk_score += SENSE_WEIGHT * near_top
+            # Meaning chooses among the foreign units; it never lifts them above the units of
+            # pages in the question's own language, which words can judge: the units far from
+            # the most similar one lose, the closest keep their score.
+            c.score -= SENSE_WEIGHT * (1 - near_top)
+            c.chunk_score -= SENSE_WEIGHT * (1 - near_top)
 
     @staticmethod
     def _rerank(hits: Sequence[Hit], candidates: list[Candidate]) -> list[Hit]:
@@ -326,10 +350,8 @@ class ExtractiveAnswerer:
             extra = run[: MAX_LIST_UNITS - 1]
             if unit.lead is not None:
                 extra.insert(0, unit.lead)
-        elif unit.kind == "sentence" and _PRONOUN_START.match(unit.text) and unit.index > 0:
-            prev = best.units[unit.index - 1]
-            if prev.line == unit.line:
-                extra = [prev.index]
+        elif best.window is not None:
+            extra = [best.window]
         return [same[i] for i in extra if i in same]
 
     def _decide(self, prof: QuestionProfile, best: Candidate, selected: list[Candidate],
@@ -403,10 +425,23 @@ class ExtractiveAnswerer:
             "extractive.type_support": typed_support if prof.types else 1.0,
             "extractive.subject": float(about_subject(best)),
             "extractive.dense": best.prior,
-            "extractive.sense": best.sense if best.sense is not None else -1.0,
+            # Named anew when units were first measured by meaning in the service (round 2 of
+            # issue 10): a calibration fitted before, when it was almost always -1, must not
+            # read it.
+            "extractive.unit_sense": best.sense if best.sense is not None else -1.0,
             "extractive.foreign": float(best.foreign),
             "extractive.defines": float(expanded),
             "extractive.agreeing": float(len({c.hit.chunk.doc_id for c in selected})),
+            # Whether the quote itself holds what was asked for and names the subject, how far
+            # the best unit stands above the runner-up of any passage, and whether meaning
+            # (where it was measured) chose the same unit as words did.
+            "extractive.value_in_best": (float(bool(prof.types & best.types))
+                                         if prof.types else 1.0),
+            "extractive.subject_in_quote": _subject_share(phrases, selected),
+            "extractive.unit_margin": best.score - max(
+                (c.score for c in candidates if c is not best), default=0.0),
+            "extractive.own_lexical": best.lexical,
+            "extractive.sense_agrees": _sense_agrees(best, candidates),
         }
         return support, support >= self.thresholds.min_support, signals
 
@@ -480,12 +515,19 @@ _NAME_RUN = re.compile(
     r"(?<!^)(?<![.?!:]\s)\b[A-ZÀ-ÖØ-Þ][\w’'-]*(?:\s+(?:(?:y|de|del|of|and|&)\s+)?[A-ZÀ-ÖØ-Þ][\w’'-]*)*")
 
 
+_ASKED_KIND = re.compile(r"\b(?:which|what|whose)\s+$", re.I)
+_MONTH = re.compile(_MONTHS)
+
+
 def _name_phrases(question: str, terms: frozenset[str]) -> list[tuple[str, ...]]:
     """The question's names, each as its tokens: "Lower Silesia" is one name, found only where
     both words are."""
     phrases = []
     for match in _NAME_RUN.finditer(question):
-        tokens = tuple(t for t in tokenize(match.group(0), query=True) if t in terms)
+        if _ASKED_KIND.search(question[: match.start()]):
+            continue  # "which Finnish town": describes the answer, not the subject
+        tokens = tuple(t for t in tokenize(match.group(0), query=True)
+                       if t in terms and not _MONTH.fullmatch(t))  # "April": a date, no subject
         if tokens:
             phrases.append(tokens)
     return phrases
@@ -523,10 +565,49 @@ def _own_words(question: str) -> str:
     return re.sub(r"\s*\([^()]*\)$", "", question)
 
 
-@lru_cache(maxsize=256)
-def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
-    """Folded words of the retrieved passages: what a misspelt question word may become."""
-    return frozenset(w for t in texts for w in re.findall(r"[^\W\d_]{4,}", fold(t)))
+_SHARED_VECTORS: "weakref.WeakKeyDictionary[Embedder, dict]" = weakref.WeakKeyDictionary()
+
+
+def _vectors_of(embedder: "Embedder", own: dict) -> dict:
+    """The unit vectors cached for `embedder`, shared by every answerer built with it: the
+    service builds an answerer per question, and the same units recur across questions."""
+    try:
+        return _SHARED_VECTORS.setdefault(embedder, {})
+    except TypeError:  # an embedder that cannot be weakly referenced keeps its own cache
+        return own
+
+
+def _subject_share(phrases: list[tuple[str, ...]], selected: list[Candidate]) -> float:
+    """Share of the question's names found whole in the quoted units themselves (1.0 when
+    the question names nothing)."""
+    if not phrases:
+        return 1.0
+    quoted = frozenset().union(*(c.own for c in selected))
+    return sum(all(_match(t, quoted) for t in phrase) for phrase in phrases) / len(phrases)
+
+
+def _sense_agrees(best: Candidate, candidates: list[Candidate]) -> float:
+    """1.0 when the best unit is also the one closest in meaning among those measured, 0.0
+    when another is, -1.0 when meaning was not measured."""
+    measured = [c for c in candidates if c.sense is not None]
+    if not measured or best.sense is None:
+        return -1.0
+    return float(best.sense >= max(c.sense for c in measured) - 1e-9)
+
+
+def _refers_back(units: list[Unit], i: int) -> bool:
+    """A sentence that refers to the subject of the sentence just before it in its paragraph
+    ("It is led by …", "Joensuu is its capital city")."""
+    unit = units[i]
+    if i == 0 or unit.kind != "sentence":
+        return False
+    prev = units[i - 1]
+    if prev.kind != "sentence" or prev.line != unit.line:
+        return False
+    # A possessive further on refers back only in a short sentence; in a long one it mostly
+    # refers to a noun of its own sentence ("the partnership takes as its starting point").
+    return bool(_PRONOUN_START.match(unit.text) or (
+        _REFERS_BACK.search(unit.text) and len(unit.text.split()) <= MAX_REFERRING_WORDS))
 
 
 def _close(positions: dict[str, list[int]], a: str, b: str, window: int = 3) -> bool:

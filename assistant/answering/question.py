@@ -87,6 +87,7 @@ _SLOTS: list[tuple[AnswerType, re.Pattern[str]]] = [
                         r"\b(what|which) (date|day|year|month|decade|period|time)\b|"
                         r"\bin which (year|month|decade)\b|\bby (what|which) year\b|"
                         r"\b(year|month|decade) (of|did|was)\b|\bperiod\b|\bmonth\b|"
+                        r"\bdeadlines?\b|\b(start|end|closing|due|launch) date\b|"
                         + _FOREIGN["date"])),
     # "How long does a project run", "how long is the belt", "how deep is the mine": a quantity
     # with its unit, which neither a date nor a bare number answers.
@@ -106,6 +107,14 @@ _LIST_CUES = re.compile(
     r"areas|themes|pillars|regions|countries|members|partners|organisations|organizations|"
     r"value chains|stakeholders)\b"
 )
+
+
+# "Which ERA-MIN projects presented …", "which Sustainable Development Goals does …": a plural
+# noun right after the question word asks for several things.
+# Read on the question as typed: the words between may only be names ("ERA-MIN", "Horizon 2020").
+_PLURAL_ASKED = re.compile(
+    r"^(?:\w+ )?(?:[Ww]hich|[Ww]hat) (?:[A-Z0-9][\w-]* ){0,2}(?!(?:does|is|was|has|this|its|his|us)\b)"
+    r"[A-Za-z-]{2,}[^s\W]s (?!of\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +137,17 @@ def answer_types_of(question: str) -> frozenset[AnswerType]:
 
 def profile(question: str) -> QuestionProfile:
     q = fold(question).strip()
-    types = answer_types_of(question)
+    # A follow-up's appended context "(previous question)" says what it is about, not what
+    # is asked: "which mine yields tellurium? (In which decade …)" asks for no date.
+    asked = re.sub(r"\s*\([^()]*\)$", "", question)
+    types = answer_types_of(asked or question)
     return QuestionProfile(
         text=question,
         terms=tuple(dict.fromkeys(tokenize(question, query=True))),
         types=types,
         # "How many partners" wants a number, not the list of partners.
-        wants_list=bool(_LIST_CUES.search(q)) and not types & {"count", "amount", "date", "day"},
+        wants_list=(bool(_LIST_CUES.search(q) or _PLURAL_ASKED.search(question.strip()))
+                    and not types & {"count", "amount", "date", "day"}),
         words=frozenset(re.findall(r"\w+", q)),
         counted=counted_noun(question),
         role=role_words(question),

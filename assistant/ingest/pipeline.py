@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -103,6 +104,7 @@ class Ingestor:
         self.store = store
         self.access_file = access_file
         self._rules: dict[Path, AccessRules] = {}
+        self._roots: dict[Path, Path] = {}
         self.corpus_root = corpus_root.resolve() if corpus_root is not None else None
         self.lock_timeout = lock_timeout
         self.embedder_name = embedder_name
@@ -169,11 +171,13 @@ class Ingestor:
                 if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
                     # Unchanged, so its Visibility: header is the one stored: the access rules
                     # are applied again without opening the file.
-                    kept.append(replace(old, visibility=self._visibility(
-                        src.path, src.root, old.header)))
+                    visibility = self._visibility(src.key, src.root, old.header,
+                                                  name=src.path.name)
+                    kept.append(old if visibility == old.visibility
+                                else replace(old, visibility=visibility))
                     continue
                 header = read_visibility_header(src.path)
-                visibility = self._visibility(src.path, src.root, header)
+                visibility = self._visibility(src.key, src.root, header, name=src.path.name)
                 digest = _sha256(src.path)
             except (OSError, LoadError) as exc:
                 reason = exc.reason if isinstance(exc, LoadError) else (
@@ -197,8 +201,15 @@ class Ingestor:
         for key, f in old_files.items():
             if key in seen or key in removed:
                 continue
-            if self._in_corpus(Path(key)):
-                f = replace(f, visibility=self._visibility(Path(key), self.corpus_root, f.header))
+            if self._in_corpus(Path(key)):  # keys are resolved paths
+                try:
+                    visibility = self._visibility(key, self.corpus_root,
+                                                  self._header_if_changed(Path(key), f))
+                    f = f if visibility == f.visibility else replace(f, visibility=visibility)
+                except LoadError as exc:
+                    self._fail(report, Path(key), exc.reason)
+                    dropped += 1
+                    continue
             kept.append(f)
         report.removed = len(removed) + dropped
 
@@ -223,17 +234,35 @@ class Ingestor:
     def _doc_id(self, src: SourceFile) -> str:
         return doc_id_for(src.path, src.root)
 
-    def _in_corpus(self, path: Path) -> bool:
-        return self.corpus_root is not None and _is_within(path.resolve(), self.corpus_root)
+    @staticmethod
+    def _header_if_changed(path: Path, record: FileRecord) -> str | None:
+        """The stored `Visibility:` header while size and mtime say the file is the one
+        indexed (it is not opened); else the header read now (LoadError if it cannot be
+        applied). A file that cannot be reached keeps its record."""
+        try:
+            stat = path.stat()
+            if stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns:
+                return record.header
+            return read_visibility_header(path)
+        except OSError:
+            return record.header
 
-    def _visibility(self, path: Path, root: Path, header: str | None) -> Visibility:
+    def _in_corpus(self, path: Path) -> bool:
+        return self.corpus_root is not None and _is_within(path, self.corpus_root)
+
+    def _visibility(self, real: str, root: Path, header: str | None, *,
+                    name: str | None = None) -> Visibility:
         """Rules come from the access file at the top of the corpus dir for every file under
         it, whatever path was ingested (`ingest corpus/confidential` is governed like `ingest
         corpus`); a file outside the corpus dir uses the access file of the folder that was
         ingested, and the log says so. Globs match the path relative to that folder.
         `header` is the file's `Visibility:` value (read_visibility_header, which raises
-        LoadError for a header that mentions visibility but cannot be applied)."""
-        base = self.corpus_root if self._in_corpus(path) else root.resolve()
+        LoadError for a header that mentions visibility but cannot be applied). `real` is the
+        file's resolved path (its key), compared as a string: nothing here touches the disk
+        but the access file, once."""
+        corpus = str(self.corpus_root) if self.corpus_root is not None else None
+        in_corpus = corpus is not None and _str_within(real, corpus)
+        base = self.corpus_root if in_corpus else self._real_root(root)
         assert base is not None
         if base not in self._rules:
             self._rules[base] = AccessRules.load(base / self.access_file)
@@ -243,11 +272,17 @@ class Ingestor:
                     " (there is none: public unless a Visibility: header restricts them)")
                 self.log(f"{root} is outside the corpus dir{where}: its access rules come from "
                          f"{base / self.access_file}{found}")
-        try:
-            rel = path.resolve().relative_to(base).as_posix()
-        except ValueError:
-            rel = path.name
+        prefix = str(base)
+        if _str_within(real, prefix) and real != prefix:
+            rel = real[len(prefix):].lstrip(os.sep).replace(os.sep, "/")
+        else:
+            rel = name or os.path.basename(real)
         return self._rules[base].visibility(rel, header)
+
+    def _real_root(self, root: Path) -> Path:
+        if root not in self._roots:
+            self._roots[root] = root.resolve()
+        return self._roots[root]
 
     def _check_size(self, path: Path) -> None:
         """Parsers need 10-20x a file's size in memory: refuse what would not fit, early."""
@@ -340,6 +375,11 @@ class Ingestor:
         if self.progress is False or n == 0:
             return True
         return None if self.progress is None else False
+
+
+def _str_within(path: str, directory: str) -> bool:
+    """`path` is `directory` or below it (both resolved, as strings)."""
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 def _is_within(path: Path, directory: Path) -> bool:

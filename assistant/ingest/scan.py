@@ -96,10 +96,10 @@ class _Walker:
         self.out = out
         self.visited: set[tuple[int, int]] = set()
 
-    def walk(self, folder: Path, real_folder: Path | None = None) -> None:
+    def walk(self, folder: Path, real_folder: str | None = None) -> None:
         """`real_folder`: the folder's resolved path (folder links are never followed, so a
         file's real path is its real folder's plus its name: no resolve per file)."""
-        real_folder = real_folder or folder.resolve()
+        real_folder = real_folder or str(folder.resolve())
         try:
             info = folder.stat()
             if (info.st_dev, info.st_ino) in self.visited:  # a bind mount seen twice
@@ -117,9 +117,9 @@ class _Walker:
             return
         for entry in entries:
             if not entry.name.startswith("."):
-                self._entry(Path(entry.path), entry, real_folder / entry.name)
+                self._entry(Path(entry.path), entry, os.path.join(real_folder, entry.name))
 
-    def _entry(self, path: Path, entry: os.DirEntry, real: Path) -> None:
+    def _entry(self, path: Path, entry: os.DirEntry, real: str) -> None:
         try:
             if entry.is_symlink():
                 self._link(path)
@@ -161,7 +161,7 @@ class _Walker:
 
 
 def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate], *,
-             via_link: bool = False, real: Path | None = None) -> None:
+             via_link: bool = False, real: Path | str | None = None) -> None:
     """Check one file and record it as a candidate or as a skip/fail line."""
     if reason := _unsupported(path):
         result.skipped.append((str(path), reason))
@@ -178,8 +178,8 @@ def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate],
             (str(path), "cannot read file (permission denied): make it readable, e.g. chmod a+r")
         )
         return
-    real = real or path.resolve()
-    out.append(_Candidate(SourceFile(path, root, str(real), info), str(real), via_link))
+    key = str(real or path.resolve())
+    out.append(_Candidate(SourceFile(path, root, key, info), key, via_link))
 
 
 def _dedupe(candidates: list[_Candidate], result: ScanResult) -> None:

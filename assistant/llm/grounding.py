@@ -30,7 +30,7 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-from bm25s.tokenization import STOPWORDS_EN
+from ..retrieval.lexical import STOPWORDS_EN
 
 from ..answering.units import split_sentences
 from ..models import CitedSentence

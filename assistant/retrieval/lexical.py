@@ -7,17 +7,35 @@ folded ("León" == "Leon") and English stemming is applied only to purely alphab
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
 
 import Stemmer
-from bm25s.tokenization import (
-    STOPWORDS_EN,
-    STOPWORDS_FRENCH,
-    STOPWORDS_GERMAN,
-    STOPWORDS_SPANISH,
-)
+
+
+def _bm25s_stopwords() -> ModuleType:
+    """bm25s's stop-word lists, read from its `stopwords` module alone: importing the package
+    would load scipy (about 0.3 s of every cold `ask`) for four lists of words."""
+    package = importlib.util.find_spec("bm25s")
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("bm25s is not installed: pip install -e .")
+    spec = importlib.util.spec_from_file_location(
+        "_bm25s_stopwords", Path(package.submodule_search_locations[0]) / "stopwords.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_LISTS = _bm25s_stopwords()
+STOPWORDS_EN: tuple[str, ...] = tuple(_LISTS.STOPWORDS_EN)
+STOPWORDS_GERMAN: tuple[str, ...] = tuple(_LISTS.STOPWORDS_GERMAN)
+STOPWORDS_SPANISH: tuple[str, ...] = tuple(_LISTS.STOPWORDS_SPANISH)
+STOPWORDS_FRENCH: tuple[str, ...] = tuple(_LISTS.STOPWORDS_FRENCH)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN) | frozenset(STOPWORDS_SPANISH)

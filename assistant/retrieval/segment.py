@@ -27,10 +27,10 @@ import numpy as np
 from ..models import Chunk
 from .bm25 import Postings
 
-APPROX_FROM = 200_000  # rows from which a segment's dense index is HNSW (approximate)
+APPROX_FROM = 100_000  # rows from which a segment's dense index is HNSW (approximate)
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 64
-HNSW_EF_SEARCH = 128
+HNSW_EF_CONSTRUCTION = 128
+HNSW_EF_SEARCH = 256
 
 _SCHEMA = """
 CREATE TABLE chunks (
@@ -74,6 +74,7 @@ def write_segment(directory: Path, *, rows: Sequence[ChunkRow], vectors: np.ndar
         span[1] += 1
     db = sqlite3.connect(directory / "segment.sqlite3")
     try:
+        unjournaled(db)
         with db:
             db.executescript(_SCHEMA)
             db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -90,6 +91,14 @@ def write_segment(directory: Path, *, rows: Sequence[ChunkRow], vectors: np.ndar
                         ("doclen", postings.doclen)):
         np.save(directory / f"{name}.npy", array)
     faiss.write_index(_dense_index(vectors), str(directory / "dense.faiss"))
+
+
+def unjournaled(db: sqlite3.Connection) -> None:
+    """No rollback journal and no fsync per statement for a file being built: a build that
+    dies is thrown away whole (its directory never becomes a version), so a journal would only
+    cost time; readers open finished files as immutable."""
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
 
 
 def _dense_index(vectors: np.ndarray) -> faiss.Index:

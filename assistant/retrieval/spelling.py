@@ -26,7 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Callable, Iterable
 
-from bm25s.tokenization import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_GERMAN, STOPWORDS_SPANISH
+from .lexical import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_GERMAN, STOPWORDS_SPANISH
 from symspellpy import SymSpell, Verbosity
 
 from .lexical import fold

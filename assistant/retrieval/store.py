@@ -56,7 +56,7 @@ from ..memory.models import ProjectMemory
 from ..models import Chunk
 from .bm25 import LexicalIndex, Postings
 from .lexical import document_tokens
-from .segment import Segment, chunk_row, row_to_chunk, write_segment
+from .segment import Segment, chunk_row, row_to_chunk, unjournaled, write_segment
 
 # 2: irregular verb forms joined in the lexical index; 3: file visibility + structured memory;
 # 4: segments (catalog + immutable segments), Visibility: headers kept per file
@@ -439,27 +439,6 @@ class IndexStore:
         it current. Costs what the change costs (plus the catalog copy, a few bytes a file)."""
         return self._install(lambda tmp: self._build(tmp, base, change, embedder, extra or {}))
 
-    def write(self, *, stored: Sequence[StoredChunk], vectors: np.ndarray,
-              files: Iterable[FileRecord], embedder: str, memory: dict[str, str] | None = None,
-              extra: dict | None = None) -> Path:
-        """Write a complete new version (every file's chunks in one segment), make it current."""
-        files = list(files)
-        return self.update(None, IndexChange(chunks=stored, vectors=vectors, added=files,
-                                             memory=memory or {}), embedder=embedder, extra=extra)
-
-    def touch_files(self, files: Iterable[FileRecord]) -> Path:
-        """Refresh size/mtime of unchanged files so the next scan can skip hashing them: a new
-        version sharing every segment, with the catalog changed in its copy."""
-        base = self.open()
-        try:
-            return self.update(base, IndexChange(refreshed=list(files)),
-                               embedder=str(base.manifest.get("embedder")),
-                               extra={k: v for k, v in base.manifest.items()
-                                      if k not in ("format", "embedder", "segments", "chunks",
-                                                   "documents", "created")})
-        finally:
-            base.close()
-
     def _build(self, tmp: Path, base: IndexReader | None, change: IndexChange, embedder: str,
                extra: dict) -> None:
         (tmp / "segments").mkdir()
@@ -480,6 +459,7 @@ class IndexStore:
             shutil.copyfile(base.directory / "chunks.sqlite3", catalog)
         db = sqlite3.connect(catalog)
         try:
+            unjournaled(db)
             with db:
                 if base is None:
                     db.executescript(_CATALOG)
