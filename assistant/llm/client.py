@@ -29,11 +29,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Literal, Sequence
+from typing import Any, Callable, Iterator, Literal, Sequence, TypeVar
 
 from pydantic import SecretStr
 
 from ..errors import BackendError
+
+T = TypeVar("T")
 
 log = logging.getLogger("assistant.llm")
 
@@ -92,10 +94,15 @@ class ChatClient:
     def complete(self, messages: Sequence[dict[str, str]]) -> str:
         """The assistant message's text ('' when the model sent none)."""
         body = json.dumps(self._body(messages)).encode("utf-8")
+        return self._retrying(lambda: _content(self._post(body)))
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """``call()``, retried after 429/5xx (``retries`` times, honouring Retry-After); every
+        error leaves as a BackendError whose message never shows the key."""
         attempt = 0
         while True:
             try:
-                return _content(self._post(body))
+                return call()
             except _Retryable as exc:
                 if attempt >= self.retries:
                     raise BackendError(self._clean(exc.reason)) from None
@@ -111,21 +118,8 @@ class ChatClient:
         """The assistant message's text piece by piece, as the server sends it. A server that
         ignores `"stream": true` and answers with one JSON completion yields it whole."""
         body = json.dumps({**self._body(messages), "stream": True}).encode("utf-8")
-        attempt = 0
-        while True:
-            try:
-                response = self._open(body, accept="text/event-stream")
-                break
-            except _Retryable as exc:
-                if attempt >= self.retries:
-                    raise BackendError(self._clean(exc.reason)) from None
-                wait = min(max(exc.retry_after or 0.0, self.backoff), MAX_WAIT)
-                log.info("LLM backend %s: %s; retrying in %.1f s", self.url,
-                         self._clean(exc.reason), wait)
-                time.sleep(wait)
-                attempt += 1
-            except BackendError as exc:
-                raise BackendError(self._clean(str(exc))) from None
+        # retried only until the response starts: after the first piece, a retry could repeat text
+        response = self._retrying(lambda: self._open(body, accept="text/event-stream"))
         try:
             with response:
                 if "json" in (response.headers.get("Content-Type") or ""):
