@@ -57,16 +57,18 @@ def register(main: click.Group, *, assistant_factory: Callable[..., Any],
                    "documents": [{"doc": d.doc_id, "title": d.title, "files": list(d.files),
                                   "chunks": d.chunks, "url": d.url,
                                   "visibility": d.visibility.to_json(),
-                                  "modified": d.modified.isoformat() if d.modified else None}
+                                  "modified": d.modified.isoformat() if d.modified else None,
+                                  "added": d.added.isoformat() if d.added else None}
                                  for d in overview.documents]})
             return
         if not overview.documents:
             click.echo("The index holds no documents (for this audience).")
             return
         rows = [(d.title, d.doc_id, str(d.chunks), visibility_label(d.visibility),
+                 d.added.strftime("%Y-%m-%d %H:%M") if d.added else "",
                  d.modified.strftime("%Y-%m-%d %H:%M") if d.modified else "")
                 for d in overview.documents]
-        _table(rows, ("title", "document", "chunks", "visibility", "file date"))
+        _table(rows, ("title", "document", "chunks", "visibility", "added", "file date"))
         built = overview.built.strftime("%Y-%m-%d %H:%M") if overview.built else "unknown"
         click.echo(f"\n{len(overview.documents)} documents, {overview.chunks} chunks; index "
                    f"built {built} with {overview.embedder}.")

@@ -52,6 +52,7 @@ class IndexedDocument:
     visibility: Visibility = PUBLIC  # a restricted file's, if any (see visible_doc_ids)
     files: tuple[str, ...] = ()  # absolute paths as indexed
     modified: datetime | None = None  # its newest file's modification time when indexed
+    added: datetime | None = None  # when its current content was indexed (newest of its files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +72,11 @@ def _file_facts(records: list[FileRecord]) -> dict:
     """A document's files, visibility and date for `IndexedDocument`."""
     restricted = [r.visibility for r in records if r.visibility.restricted]
     newest = max(r.mtime_ns for r in records)
+    indexed = max((r.indexed_at for r in records if r.indexed_at), default=None)
     return {"files": tuple(sorted(r.file_key for r in records)),
             "visibility": restricted[0] if restricted else PUBLIC,
-            "modified": datetime.fromtimestamp(newest / 1e9).astimezone() if newest else None}
+            "modified": datetime.fromtimestamp(newest / 1e9).astimezone() if newest else None,
+            "added": datetime.fromisoformat(indexed).astimezone() if indexed else None}
 
 
 class Assistant:

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -300,6 +301,7 @@ class Ingestor:
         stored: list[StoredChunk] = []
         files: list[FileRecord] = []
         memory: dict[str, str] = {}
+        indexed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         bar = tqdm(to_load, desc="reading files", unit="file",
                    disable=self._bar_disabled(len(to_load)), file=sys.stderr)
         for item in bar:
@@ -323,7 +325,8 @@ class Ingestor:
                 self._fail(report, src.path, f"{type(exc).__name__}: {exc}")
                 continue
             files.append(FileRecord(src.key, doc.doc_id, item.digest, stat.st_size,
-                                    stat.st_mtime_ns, len(chunks), item.visibility, item.header))
+                                    stat.st_mtime_ns, len(chunks), item.visibility, item.header,
+                                    indexed_at=indexed_at))
             stored.extend(StoredChunk(c, src.key, text_hash(c)) for c in chunks)
             memory[src.key] = json.dumps(self._extract(doc, chunks).to_json(), ensure_ascii=False)
             if old is None:

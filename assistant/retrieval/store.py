@@ -60,7 +60,8 @@ from .segment import Segment, chunk_row, row_to_chunk, unjournaled, write_segmen
 
 # 2: irregular verb forms joined in the lexical index; 3: file visibility + structured memory;
 # 4: segments (catalog + immutable segments), Visibility: headers kept per file
-FORMAT_VERSION = 4
+# 5: when each file's current content was indexed (`sources`: "added")
+FORMAT_VERSION = 5
 
 MERGE_FACTOR = 8  # segments of one size tier that are merged into one
 DEAD_SHARE = 0.5  # a segment with more dead rows than this is rewritten ...
@@ -70,7 +71,7 @@ _CATALOG = """
 CREATE TABLE files (
     file_key TEXT PRIMARY KEY, doc_id TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL, n_chunks INTEGER NOT NULL, visibility TEXT NOT NULL, header TEXT,
-    segment TEXT NOT NULL
+    segment TEXT NOT NULL, indexed_at TEXT
 );
 """
 
@@ -89,6 +90,9 @@ class FileRecord:
     n_chunks: int
     visibility: Visibility = field(default=PUBLIC)
     header: str | None = None
+    # When this content was indexed (ISO 8601, UTC): set when a file is added or its text
+    # changes, kept across mtime-only refreshes and access changes.
+    indexed_at: str | None = None
 
 
 @dataclass(slots=True)
@@ -100,7 +104,7 @@ class StoredChunk:
 
 def _record_row(f: FileRecord, segment: str) -> tuple:
     return (f.file_key, f.doc_id, f.sha256, f.size, f.mtime_ns, f.n_chunks,
-            json.dumps(f.visibility.to_json()), f.header, segment)
+            json.dumps(f.visibility.to_json()), f.header, segment, f.indexed_at)
 
 
 class IndexReader:
@@ -144,12 +148,13 @@ class IndexReader:
         files: dict[str, FileRecord] = {}
         segment_of: dict[str, str] = {}
         visibilities: dict[str, Visibility] = {}  # most files share a handful of values
-        for key, doc, sha, size, mtime, n, vis, header, segment in self._catalog.execute(
+        for key, doc, sha, size, mtime, n, vis, header, segment, indexed in self._catalog.execute(
                 "SELECT file_key, doc_id, sha256, size, mtime_ns, n_chunks, visibility, header, "
-                "segment FROM files ORDER BY file_key"):
+                "segment, indexed_at FROM files ORDER BY file_key"):
             if vis not in visibilities:
                 visibilities[vis] = Visibility.from_json(json.loads(vis))
-            files[key] = FileRecord(key, doc, sha, size, mtime, n, visibilities[vis], header)
+            files[key] = FileRecord(key, doc, sha, size, mtime, n, visibilities[vis], header,
+                                    indexed)
             segment_of[key] = segment
         return files, segment_of
 
@@ -465,7 +470,7 @@ class IndexStore:
                     db.executescript(_CATALOG)
                 gone = list(change.removed) + [f.file_key for f in change.added]
                 db.executemany("DELETE FROM files WHERE file_key = ?", ((k,) for k in gone))
-                db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)",
+                db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
                                (_record_row(f, new_name or "") for f in change.added))
                 db.executemany(
                     "UPDATE files SET doc_id=?, size=?, mtime_ns=?, visibility=?, header=? "
