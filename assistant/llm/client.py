@@ -133,26 +133,8 @@ class ChatClient:
 
     def _events(self, response: Any) -> Iterator[str]:
         """Text deltas of a server-sent event stream; BackendError when it breaks off."""
-        size, data, finished = 0, [], False
-        for raw in response:
-            size += len(raw)
-            if size > MAX_REPLY_BYTES:
-                raise BackendError(f"reply from {self.url} is larger than {MAX_REPLY_BYTES} bytes")
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-                continue
-            if line or not data:  # "event:", "id:", ":" comments; or a blank line between
-                continue
-            payload, data = "\n".join(data), []
-            if payload.strip() == "[DONE]":
-                return
-            text, done = _delta(payload)
-            finished = finished or done
-            if text:
-                yield text
-        if data:  # the last event without its blank line
-            payload = "\n".join(data)
+        finished = False
+        for payload in self._payloads(response):
             if payload.strip() == "[DONE]":
                 return
             text, done = _delta(payload)
@@ -161,6 +143,23 @@ class ChatClient:
                 yield text
         if not finished:
             raise BackendError(f"the reply stream from {self.url} ended before it was complete")
+
+    def _payloads(self, response: Any) -> Iterator[str]:
+        """The `data:` payload of each server-sent event (the last one even without its blank
+        line), within MAX_REPLY_BYTES."""
+        size, data = 0, []
+        for raw in response:
+            size += len(raw)
+            if size > MAX_REPLY_BYTES:
+                raise BackendError(f"reply from {self.url} is larger than {MAX_REPLY_BYTES} bytes")
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+            elif not line and data:  # a blank line ends an event; "event:", "id:", ":" skipped
+                yield "\n".join(data)
+                data = []
+        if data:
+            yield "\n".join(data)
 
     # -- request ----------------------------------------------------------------------------
 

@@ -511,6 +511,15 @@ def thread_replies(slack: FakeSlack, channel: str, thread_ts: str) -> list[dict[
     return out
 
 
+def finished(slack: FakeSlack, channel: str, ts: str,
+             thread_ts: str | None = None) -> list[dict[str, Any]]:
+    """Wait until the bot has finished with message ``ts`` (its ⏳ removed), then return what it
+    left in the message's thread (``thread_ts``, default the message's own)."""
+    slack.wait_for(lambda: "reactions.remove" in reactions(slack, channel, ts), timeout=20,
+                   what=f"the bot to finish with {channel}/{ts}")
+    return thread_replies(slack, channel, thread_ts or ts)
+
+
 def reactions(slack: FakeSlack, channel: str, ts: str) -> list[str]:
     """The reaction calls made on one message, in order: ["reactions.add", "reactions.remove"]."""
     return [c.method for c in slack.recorded() if c.method in ("reactions.add", "reactions.remove")

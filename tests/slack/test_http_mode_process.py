@@ -17,7 +17,8 @@ import pytest
 from corpora import SMALL_CORPUS
 from fake_llm import FakeLLM, Reply, completion
 from fakeslack import FakeSlack
-from slackkit import SIGNING_SECRET, Bot, BotProcess, mention, process_env, reactions, thread_replies
+from slackkit import (SIGNING_SECRET, Bot, BotProcess, finished, mention, process_env, reactions,
+                      thread_replies)
 
 from assistant.slack import blocks
 from assistant.slack.runner import EVENTS_PATH
@@ -68,12 +69,6 @@ def http_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpBot]:
     bots = HttpBot(tmp_path_factory.mktemp("http-bot"))
     yield bots
     bots.close()
-
-
-def finished(slack: FakeSlack, channel: str, ts: str) -> list[dict[str, object]]:
-    slack.wait_for(lambda: "reactions.remove" in reactions(slack, channel, ts), timeout=20,
-                   what=f"the bot to finish with {channel}/{ts}")
-    return thread_replies(slack, channel, ts)
 
 
 def test_signed_first_delivery_answered_once_retry_dropped_forgery_refused(http_bot: HttpBot) -> None:

@@ -22,7 +22,7 @@ import pytest
 from corpora import SMALL_CORPUS
 from fake_llm import FakeLLM, Reply, completion
 from fakeslack import BOT_USER_ID, FakeSlack
-from slackkit import BotProcess, mention, message, process_env, reactions, thread_replies
+from slackkit import BotProcess, finished, mention, message, process_env, reactions, thread_replies
 
 from assistant.feedback import FeedbackStore
 from assistant.slack import blocks
@@ -43,9 +43,7 @@ class World:
     def answered(self, channel: str, ts: str, thread_ts: str | None = None) -> list[dict[str, Any]]:
         """Wait until the bot has finished with message ``ts`` (its ⏳ removed), then return
         what it left in the message's thread."""
-        self.slack.wait_for(lambda: "reactions.remove" in reactions(self.slack, channel, ts),
-                            timeout=20, what=f"the bot to finish with {channel}/{ts}")
-        return thread_replies(self.slack, channel, thread_ts or ts)
+        return finished(self.slack, channel, ts, thread_ts)
 
 
 def start_world(root: Path, **env: str) -> World:
