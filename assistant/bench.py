@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -395,6 +395,11 @@ def _recall_at_10(assistant, questions: list[str]) -> str:
     return f"{hits / (10 * len(queries)):.3f} ({statistics.median(times):.2f} ms)"
 
 
+def _upload_note(i: int) -> bytes:
+    return (f"Title: Uploaded note {i}\n\nThe uploaded note {i} says that depot QU{i:04d} opened "
+            "in Kemi in spring, with partners from the Mining industry partnership.\n").encode()
+
+
 def _scale_row(settings: Settings, work: Path, size: int, questions: list[str]) -> list[str]:
     from .service import Assistant
 
@@ -408,12 +413,16 @@ def _scale_row(settings: Settings, work: Path, size: int, questions: list[str]) 
     assistant = Assistant(settings=bench_settings)
     quiet = {"progress": False, "log": lambda _: None}
     unchanged = [_timed(lambda: assistant.ingest(**quiet))[0] for _ in range(3)]
-    adds = []
+    adds, uploads = [], []
     for i in range(3):  # in this process: the ingest's own cost, without interpreter start-up
         _add_note(corpus, i)
         adds.append(_timed(lambda: assistant.ingest(**quiet))[0])
+        # the upload path: the one file is indexed without a walk (what a Slack upload does)
+        uploads.append(_timed(lambda: assistant.add_document(f"note-{i}.txt", _upload_note(i)))[0])
     _add_note(corpus, 3)
     add_proc_s, add_rss = _cold_ask([exe, "ingest"], env=env, runs=1)  # a fresh process: RSS
+    _add_note(corpus, 4)  # the CLI's one-file form, in a fresh process
+    one_s, one_rss = _cold_ask([exe, "ingest", str(corpus / "added-4.txt")], env=env, runs=1)
     chunks = assistant.reader().size
     segments = len(assistant.reader().segments)
     for q in questions:
@@ -426,19 +435,28 @@ def _scale_row(settings: Settings, work: Path, size: int, questions: list[str]) 
     shutil.rmtree(index_dir, ignore_errors=True)
     per_10k = statistics.median(unchanged) / docs * 10_000
     return [f"{docs}/{chunks}", f"{full_s:.1f} s", f"{statistics.median(adds):.2f} s",
-            f"{add_proc_s:.2f} s / {add_rss:.0f} MiB",
+            f"{statistics.median(uploads):.3f} s",
+            f"{add_proc_s:.2f} s / {add_rss:.0f} MiB", f"{one_s:.2f} s / {one_rss:.0f} MiB",
             f"{statistics.median(unchanged):.2f} s ({per_10k:.2f}/10k)",
             f"{statistics.median(search_ms):.1f} ms", f"{cold_s:.2f} s / {cold_rss:.0f} MiB",
             f"{disk / max(chunks, 1) / 1024:.1f} KiB", str(segments), recall]
+
+
+_SCALE_HEADER = ["docs/chunks", "full ingest", "add one doc (ingest walk)",
+                 "add one doc (upload path)", "add, new process / RSS",
+                 "ingest FILE, new process / RSS", "unchanged re-ingest", "warm search p50",
+                 "cold ask / RSS", "disk/chunk", "segments", "HNSW recall@10"]
+
+
+def _seconds(cell: str) -> float:
+    return float(cell.split()[0])
 
 
 def run_scale_bench(*, settings: Settings, sizes: tuple[int, ...] = SCALE_SIZES,
                     echo: Callable[[str], None]) -> None:
     """Index cost against corpus size: synthetic corpora of `sizes` chunks built from the
     bundled documents, ingested with the deterministic hash embedder in fresh processes."""
-    header = ["docs/chunks", "full ingest", "add one doc", "add, new process / RSS",
-              "unchanged re-ingest", "warm search p50", "cold ask / RSS", "disk/chunk",
-              "segments", "HNSW recall@10"]
+    header = _SCALE_HEADER
     rows = [header]
     work = Path(tempfile.mkdtemp(prefix="remix-scale-"))
     try:
@@ -450,3 +468,122 @@ def run_scale_bench(*, settings: Settings, sizes: tuple[int, ...] = SCALE_SIZES,
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         echo("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+    if len(rows) > 2:  # the goal: an add costs what the change costs, not what the corpus does
+        small, large = rows[1], rows[-1]
+        for column in ("add one doc (ingest walk)", "add one doc (upload path)"):
+            i = header.index(column)
+            echo(f"{column}: {large[0]} / {small[0]} = "
+                 f"{_seconds(large[i]) / max(_seconds(small[i]), 1e-9):.1f}x")
+
+
+# -- search at sizes a full ingest cannot reach here ------------------------------------------
+
+
+class _SyntheticChunks:
+    """Word ids of synthetic chunks drawn from the bundled documents: chunk i is a run of 20-60
+    consecutive words at a random place in them (its topic) plus 20 words drawn by their
+    frequency (noise) plus a word of its own, so a million chunks are distinct and clustered
+    by topic like real ones, not near-copies of a few hundred paragraphs."""
+
+    def __init__(self, source: Path, *, seed: int = 7) -> None:
+        from .embedding import _TOKEN
+
+        words: list[str] = []
+        for path in sorted(source.rglob("*")):
+            if path.suffix.lower() in {".txt", ".md"}:
+                words += _TOKEN.findall(path.read_text("utf-8", errors="ignore").lower())
+        self.vocab = list(dict.fromkeys(words))
+        index = {w: i for i, w in enumerate(self.vocab)}
+        self.stream = np.asarray([index[w] for w in words], dtype=np.int64)
+        self.cumulative = np.cumsum(np.bincount(self.stream, minlength=len(self.vocab)))
+        self.seed = seed
+
+    def ids(self, i: int) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, i])
+        length = int(rng.integers(20, 61))
+        start = int(rng.integers(0, len(self.stream) - length))
+        noise = np.searchsorted(self.cumulative, rng.integers(0, self.cumulative[-1], size=20),
+                                side="right")
+        return np.concatenate([self.stream[start:start + length], noise])
+
+    def text(self, i: int) -> str:
+        return " ".join([*(self.vocab[j] for j in self.ids(i)), f"rx{i:07d}"])
+
+
+def hash_vectors(chunks: _SyntheticChunks, n: int, *, dim: int = 384,
+                 batch: int = 50_000) -> Iterator[np.ndarray]:
+    """The hash embedder's vectors of synthetic chunks 0..n-1, in batches, without embedding
+    each text: the embedder's vector is the normalised sum of one vector per word, so each
+    word is embedded once and a chunk is a sparse word-count row times the word vectors (the
+    bench checks a few rows against the embedder itself)."""
+    import scipy.sparse as sparse
+
+    from .embedding import HashingEmbedder, normalise
+
+    embedder = HashingEmbedder(dim=dim)
+    words = np.stack([embedder._vector(w) for w in chunks.vocab])  # one vector per word
+    for start in range(0, n, batch):
+        rows = range(start, min(n, start + batch))
+        cols = [chunks.ids(i) for i in rows]
+        counts = sparse.csr_matrix(
+            (np.ones(sum(len(c) for c in cols), dtype=np.float32), np.concatenate(cols),
+             np.cumsum([0] + [len(c) for c in cols])), shape=(len(rows), len(chunks.vocab)))
+        own = np.stack([embedder._vector(f"rx{i:07d}") for i in rows])  # the chunk's own word
+        yield normalise(np.asarray(counts @ words) + own)
+
+
+def run_search_bench(*, settings: Settings, n: int, echo: Callable[[str], None],
+                     queries: int = 50) -> None:
+    """Warm dense search at `n` chunks without ingesting them: hash-384 vectors of synthetic
+    chunks built directly (see `hash_vectors`), searched exactly (what a segment under APPROX_FROM rows does) and
+    through HNSW with the segments' parameters, whose recall@10 against exact search is
+    reported. One query thread, as the bot runs; the HNSW build uses every core."""
+    import faiss
+
+    from .embedding import HashingEmbedder
+    from .retrieval import segment as seg
+
+    started = time.perf_counter()
+    chunks = _SyntheticChunks(settings.corpus_dir)
+    parts = list(hash_vectors(chunks, n))
+    vectors = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+    del parts
+    made_s = time.perf_counter() - started
+    embedder = HashingEmbedder(dim=vectors.shape[1])
+    checked = [3, n // 2, n - 1]
+    same = all(np.allclose(embedder.embed_documents([chunks.text(i)])[0], vectors[i], atol=1e-5)
+               for i in checked)
+    echo(f"{n} hash-384 vectors built in {made_s:.0f} s "
+         f"(equal to the embedder's on rows {checked}: {'yes' if same else 'NO'})")
+    qs = [embedder.embed_query(q) for q in DEFAULT_QUESTIONS]
+    qs += [vectors[i] + 0.01 for i in range(0, n, max(1, n // (queries - len(qs))))]
+    qs = [np.ascontiguousarray(q, dtype=np.float32).reshape(1, -1) for q in qs[:queries]]
+
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    faiss.omp_set_num_threads(1)
+    exact.search(qs[0], 10)
+    exact_ms, truth = [], []
+    for q in qs:
+        spent, (_, ids) = _timed(lambda: exact.search(q, 10))
+        exact_ms.append(spent * 1000)
+        truth.append(set(ids[0].tolist()))
+    exact.reset()  # its copy of the vectors: memory for the HNSW build
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], seg.HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = seg.HNSW_EF_CONSTRUCTION
+    build_s, _ = _timed(lambda: hnsw.add(vectors))
+    faiss.omp_set_num_threads(1)
+    params = faiss.SearchParametersHNSW(efSearch=seg.HNSW_EF_SEARCH)
+    hnsw.search(qs[0], 10, params=params)
+    hnsw_ms, hits = [], 0
+    for q, want in zip(qs, truth):
+        spent, (_, ids) = _timed(lambda: hnsw.search(q, 10, params=params))
+        hnsw_ms.append(spent * 1000)
+        hits += len(want & set(ids[0].tolist()))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    echo(f"chunks {n}: exact search p50 {statistics.median(exact_ms):.1f} ms; HNSW (M={seg.HNSW_M}, "
+         f"efConstruction={seg.HNSW_EF_CONSTRUCTION}, efSearch={seg.HNSW_EF_SEARCH}) built in "
+         f"{build_s:.0f} s, search p50 {statistics.median(hnsw_ms):.2f} ms, recall@10 "
+         f"{hits / (10 * len(qs)):.3f} over {len(qs)} queries; peak RSS {rss:.0f} MiB")

@@ -74,7 +74,9 @@ def main() -> None:
 @_fail_cleanly
 def ingest(paths: tuple[Path, ...], index_dir: Path | None, embedder: str | None,
            strict: bool) -> None:
-    """Index documents (default: the corpus directory). Only changed files are re-read."""
+    """Index documents (default: the corpus directory). Only changed files are re-read; a file
+    inside the corpus directory (`ingest corpus/reports/new.pdf`) is indexed alone, without
+    walking the corpus, as a Slack upload is."""
     assistant = _assistant(index_dir=index_dir, embedder=embedder)
     threads.use_threads(os.cpu_count() or 1)  # a batch job: encode on every core
     report = assistant.ingest(list(paths) or None)
@@ -312,12 +314,19 @@ def calibrate(qa_files: tuple[Path, ...], corpus_dirs: tuple[Path, ...], embedde
 @click.option("--scale", is_flag=True, help="Index cost against corpus size (synthetic corpora).")
 @click.option("--sizes", default="2000,10000,40000", show_default=True,
               help="Chunk counts for --scale, comma-separated.")
+@click.option("--search-only", "search_only", type=click.IntRange(min=100), default=None,
+              metavar="N", help="With --scale: dense search at N chunks (exact and HNSW, "
+              "recall@10) on hash vectors built directly, without ingesting (e.g. 1000000).")
 @_fail_cleanly
-def bench(corpus_dir: Path | None, qa_file: Path | None, scale: bool, sizes: str) -> None:
+def bench(corpus_dir: Path | None, qa_file: Path | None, scale: bool, sizes: str,
+          search_only: int | None) -> None:
     """Speed and memory figures beside a naive baseline, in one run."""
-    from .bench import run_bench, run_scale_bench
+    from .bench import run_bench, run_scale_bench, run_search_bench
 
     settings = load_settings(corpus_dir=corpus_dir)
+    if search_only is not None:
+        run_search_bench(settings=settings, n=search_only, echo=click.echo)
+        return
     if scale:
         run_scale_bench(settings=settings, echo=click.echo,
                         sizes=tuple(int(s) for s in sizes.split(",") if s.strip()))

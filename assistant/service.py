@@ -261,8 +261,9 @@ class Assistant:
 
     def add_document(self, filename: str, data: bytes, *, added_by: str | None = None
                      ) -> AddedDocument:
-        """Store an uploaded document under the corpus and ingest the corpus (only the new file
-        is read). Raises UploadRejected with a reason fit for the user."""
+        """Store an uploaded document under the corpus and index that file alone (no walk of
+        the corpus: the cost is the document's). Raises UploadRejected with a reason fit for
+        the user."""
         existing = self.settings.corpus_dir / self.settings.upload_dir / safe_name(filename)
         status = "added"
         if existing.is_file():
@@ -270,10 +271,11 @@ class Assistant:
         target = accept_upload(filename, data, corpus_dir=self.settings.corpus_dir,
                                upload_dir=self.settings.upload_dir,
                                max_bytes=self.settings.upload_max_bytes)
-        report = self.ingest([self.settings.corpus_dir], progress=False, log=lambda line: None)
+        report = self.ingest([target], progress=False, log=lambda line: None)
+        key = str(target.resolve())
         failure = next((reason for path, reason in report.failed
                         if Path(path).resolve() == target.resolve()), None)
-        record = self.reader().files().get(str(target.resolve()))
+        record = report.records.get(key) or self.reader().files().get(key)
         if failure is not None or record is None:
             target.unlink(missing_ok=True)
             raise UploadRejected(f"{target.name}: {failure or 'could not be indexed'}")

@@ -109,7 +109,7 @@ def test_failed_write_leaves_the_previous_index_intact(small_corpus: Path, tmp_p
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store_mod.Postings, "build", explode)
+    monkeypatch.setattr(store_mod, "write_segment", explode)
     with pytest.raises(RuntimeError):
         make_ingestor(tmp_path / "ix", CountingEmbedder()).run([small_corpus])
     assert os.readlink(tmp_path / "ix" / "current") == before

@@ -21,8 +21,9 @@ import codecs
 import fnmatch
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Pattern, Sequence
 
 from ..access import PUBLIC, Visibility
 from ..errors import ConfigError, LoadError
@@ -56,10 +57,65 @@ def _glob_match(rel_path: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(rel_path, pattern)
 
 
+_MAGIC = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True, slots=True)
+class _FolderRules:
+    """The rules as they apply to the files of one folder, decided once for the folder.
+
+    `always`: rules that match every file in it (`confidential/**` for any folder below
+    `confidential`); `by_name` / `by_path`: (rule index, compiled glob) pairs still to test
+    against a file's name or its relative path. When both are empty, every file of the folder
+    shares one visibility per `Visibility:` header, cached in `by_header`."""
+
+    always: tuple[int, ...]
+    by_name: tuple[tuple[int, Pattern[str]], ...]
+    by_path: tuple[tuple[int, Pattern[str]], ...]
+    by_header: dict[str | None, Visibility] = field(default_factory=dict)
+
+
+def _compiled(pattern: str) -> Pattern[str]:
+    return re.compile(fnmatch.translate(pattern))  # what fnmatchcase matches, compiled once
+
+
+def _folder_rules(rules: tuple[Rule, ...], folder: str) -> _FolderRules:
+    """Split every pattern into 'decided by `folder`' and 'test per file', with the same
+    meaning as `_glob_match` on `folder/name` (a test checks the two agree on random globs)."""
+    always: list[int] = []
+    by_name: list[tuple[int, Pattern[str]]] = []
+    by_path: list[tuple[int, Pattern[str]]] = []
+    for i, rule in enumerate(rules):
+        for raw in rule.patterns:
+            pattern = raw.strip().lstrip("/")
+            if pattern.endswith("/**"):
+                base = pattern[:-3]
+                # rel.startswith(base + "/"): a file name holds no "/", so only the folder decides
+                if folder == base or folder.startswith(base + "/"):
+                    always.append(i)
+                    break
+                parent, _, leaf = base.rpartition("/")
+                if parent == folder:  # rel == base: the file named like the folder's glob base
+                    by_name.append((i, re.compile(re.escape(leaf) + r"\Z")))
+                if _MAGIC.search(base):  # a literal base matches by the prefix test alone
+                    by_path.append((i, _compiled(pattern)))
+            elif "/" not in pattern:
+                by_name.append((i, _compiled(pattern)))
+            else:
+                by_path.append((i, _compiled(pattern)))
+    return _FolderRules(tuple(always), tuple(by_name), tuple(by_path))
+
+
 @dataclass(frozen=True, slots=True)
 class AccessRules:
+    """The rules of one access file. `visibility` resolves each folder's rules once (cached),
+    so an ingest that re-applies them to every file of a large corpus costs a dictionary
+    look-up per file where the folder decides, and a compiled-glob test per file otherwise."""
+
     rules: tuple[Rule, ...] = ()
     source: str | None = None  # the file they came from, for messages
+    _folders: dict[str, _FolderRules] = field(default_factory=dict, compare=False, repr=False)
+    _headers: dict[str, Visibility] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> "AccessRules":
@@ -84,16 +140,41 @@ class AccessRules:
 
     def visibility(self, rel_path: str, header: str | None = None) -> Visibility:
         """The visibility of the document at `rel_path` (posix, relative to the corpus)."""
-        matched = [r for r in self.rules if r.matches(rel_path)]
-        from_header = parse_visibility_header(header) if header else None
+        folder, _, name = rel_path.rpartition("/")
+        rules = self._folders.get(folder)
+        if rules is None:
+            rules = self._folders[folder] = _folder_rules(self.rules, folder)
+        if not rules.by_name and not rules.by_path:  # the folder decides: one value per header
+            found = rules.by_header.get(header)
+            if found is None:
+                found = rules.by_header[header] = self._combine(rules.always, header)
+            return found
+        matched = set(rules.always)
+        matched.update(i for i, glob in rules.by_name if glob.match(name))
+        matched.update(i for i, glob in rules.by_path if glob.match(rel_path))
+        return self._combine(sorted(matched), header)
+
+    def visibility_uncached(self, rel_path: str, header: str | None = None) -> Visibility:
+        """`visibility` rule by rule, glob by glob: the reference the cached form must equal."""
+        return self._combine([i for i, r in enumerate(self.rules) if r.matches(rel_path)], header)
+
+    def _combine(self, matched: Sequence[int], header: str | None) -> Visibility:
+        """The union of the matched rules' audiences and the header's (restricted if any)."""
+        from_header = self._header(header) if header else None
         if not matched and (from_header is None or not from_header.restricted):
             return PUBLIC
-        channels = frozenset().union(*(r.channels for r in matched))
-        users = frozenset().union(*(r.users for r in matched))
+        channels = frozenset().union(*(self.rules[i].channels for i in matched))
+        users = frozenset().union(*(self.rules[i].users for i in matched))
         if from_header is not None and from_header.restricted:
             channels |= from_header.channels
             users |= from_header.users
         return Visibility(channels, users, restricted=True)
+
+    def _header(self, header: str) -> Visibility:
+        found = self._headers.get(header)
+        if found is None:
+            found = self._headers[header] = parse_visibility_header(header)
+        return found
 
 
 def _ids(value: object) -> frozenset[str]:

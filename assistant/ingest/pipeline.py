@@ -30,7 +30,7 @@ from ..retrieval.store import FileRecord, IndexChange, IndexReader, IndexStore, 
 from .access_rules import AccessRules, read_visibility_header
 from .chunking import chunk_document
 from .loaders import doc_id_for, load_document
-from .scan import SourceFile, scan
+from .scan import SourceFile, scan, scan_corpus_file
 
 
 @dataclass(slots=True)
@@ -46,6 +46,8 @@ class IngestReport:
     embedded: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    # The records of files given one by one (an upload), as the new index version holds them.
+    records: dict[str, FileRecord] = field(default_factory=dict)
 
     @property
     def ingested(self) -> int:
@@ -107,6 +109,8 @@ class Ingestor:
         self._rules: dict[Path, AccessRules] = {}
         self._roots: dict[Path, Path] = {}
         self.corpus_root = corpus_root.resolve() if corpus_root is not None else None
+        self._corpus_prefix = (str(self.corpus_root).rstrip(os.sep) + os.sep
+                               if self.corpus_root is not None else None)
         self.lock_timeout = lock_timeout
         self.embedder_name = embedder_name
         self.embedder_factory = embedder_factory
@@ -115,9 +119,20 @@ class Ingestor:
         self.log = log
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
+        """Bring the index up to date with `paths` (folders are walked). Files of the corpus
+        given one by one (an upload, `ingest corpus/x.pdf`) are indexed without walking
+        anything: see `_run_files`."""
         started = time.perf_counter()
+        given = [Path(p) for p in paths]
+        files = self._corpus_files(given)
+        if files is not None:
+            report = self._run_files(files)
+            if report is not None:
+                report.seconds = time.perf_counter() - started
+                return report
+            given = [self.corpus_root]  # type: ignore[list-item]  # the whole index must be read
         report = IngestReport()
-        scanned = scan([Path(p) for p in paths])
+        scanned = scan(given)
         sources, synced_dirs = scanned.files, scanned.synced_dirs
         report.skipped.extend((path, reason) for path, reason in scanned.skipped
                               if Path(path).name != self.access_file)  # read, not indexed
@@ -165,42 +180,28 @@ class Ingestor:
         kept: list[FileRecord] = []  # indexed files staying as they are (records refreshed)
         dropped = 0  # indexed files that now fail before loading (unreadable, bad header)
         for src in sources:
-            seen.add(src.key)
-            old = None if reread_all else old_files.get(src.key)
-            try:
-                stat = src.stat or src.path.stat()
-                if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
-                    # Unchanged, so its Visibility: header is the one stored: the access rules
-                    # are applied again without opening the file.
-                    visibility = self._visibility(src.key, src.root, old.header,
-                                                  name=src.path.name)
-                    kept.append(old if visibility == old.visibility
-                                else replace(old, visibility=visibility))
-                    continue
-                header = read_visibility_header(src.path)
-                visibility = self._visibility(src.key, src.root, header, name=src.path.name)
-                digest = _sha256(src.path)
-            except (OSError, LoadError) as exc:
-                reason = exc.reason if isinstance(exc, LoadError) else (
-                    f"cannot read it ({exc.strerror or exc})")
-                self._fail(report, src.path, reason)
-                dropped += src.key in old_files  # it leaves the index: never stale, never public
-                continue
-            if old and old.sha256 == digest and old.doc_id == self._doc_id(src):
-                kept.append(replace(old, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
-                                    visibility=visibility, header=header))
-                continue
-            to_load.append(_Pending(src, old_files.get(src.key), digest, visibility, header))
+            key = src.key
+            seen.add(key)
+            found = self._examine(src, None if reread_all else old_files.get(key),
+                                  old_files.get(key), report)
+            if found is None:
+                dropped += key in old_files  # it leaves the index: never stale, never public
+            elif type(found) is _Pending:
+                to_load.append(found)
+            else:
+                kept.append(found)  # type: ignore[arg-type]
         report.unchanged = len(kept)
+        synced = [str(d) for d in synced_dirs]
         removed = [
             key for key in old_files
-            if key not in seen and any(_is_within(Path(key), d) for d in synced_dirs)
+            if key not in seen and any(_str_within(key, d) for d in synced)
         ]
+        gone = set(removed)
         # Files indexed by earlier runs from other paths stay; the corpus's access file is
         # re-applied to those inside the corpus, with their stored header (others keep theirs
         # until their folder is ingested again: their root is not known here).
         for key, f in old_files.items():
-            if key in seen or key in removed:
+            if key in seen or key in gone:
                 continue
             if self._in_corpus(Path(key)):  # keys are resolved paths
                 try:
@@ -220,7 +221,8 @@ class Ingestor:
         staying = {f.file_key for f in kept} | {f.file_key for f in new_files}
         change = IndexChange(
             chunks=new_stored, added=new_files, memory=new_memory,
-            refreshed=[f for f in kept if f != old_files[f.file_key]],
+            refreshed=[f for f in kept if f is not old_files[f.file_key]
+                       and f != old_files[f.file_key]],
             removed=[key for key in old_files if key not in staying])
         report.documents = len(staying)
         report.chunks = sum(f.n_chunks for f in kept) + len(new_stored)
@@ -229,6 +231,112 @@ class Ingestor:
         change.vectors = self._embed(new_stored, previous, report)
         dim = change.vectors.shape[1] if len(new_stored) else (
             int(previous.manifest.get("dim", 0)) if previous else 0)
+        self.store.update(previous, change, embedder=self.embedder_name,
+                          extra={"dim": dim, "memory": MEMORY_VERSION})
+
+    def _examine(self, src: SourceFile, old: FileRecord | None, indexed: FileRecord | None,
+                 report: IngestReport) -> "FileRecord | _Pending | None":
+        """What to do with one scanned file: its record, kept (the very object `old` when
+        nothing about it changed), a `_Pending` load, or None when it failed (logged). `old`
+        is the record to compare against (None: re-read it whatever it is); `indexed` the one
+        in the index. A file whose size and mtime are unchanged is not opened."""
+        try:
+            stat = src.stat or os.stat(src.location)
+            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+                # Unchanged, so its Visibility: header is the one stored: the access rules
+                # are applied again without opening the file.
+                visibility = self._visibility(src.key, src.root, old.header, name=src.location)
+                return old if visibility == old.visibility else replace(old, visibility=visibility)
+            path = src.path
+            header = read_visibility_header(path)
+            visibility = self._visibility(src.key, src.root, header, name=src.location)
+            digest = _sha256(path)
+        except (OSError, LoadError) as exc:
+            reason = exc.reason if isinstance(exc, LoadError) else (
+                f"cannot read it ({exc.strerror or exc})")
+            self._fail(report, src.path, reason)
+            return None
+        if old and old.sha256 == digest and old.doc_id == self._doc_id(src):
+            return replace(old, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
+                           visibility=visibility, header=header)
+        return _Pending(src, indexed, digest, visibility, header)
+
+    # -- one file of the corpus, without a walk ------------------------------------------------
+
+    def _corpus_files(self, given: list[Path]) -> list[SourceFile] | None:
+        """The given paths as a walk of the corpus would find them, when every one is a plain
+        file of the corpus (not a folder, link or hidden file); else None (they are scanned as
+        before). Unsupported or unreadable files are left to `scan`, which says why."""
+        if self.corpus_root is None or not given:
+            return None
+        files: list[SourceFile] = []
+        for path in given:
+            found = scan_corpus_file(path, self.corpus_root)
+            if found is None:
+                return None
+            files.append(found)
+        return files
+
+    def _run_files(self, files: list[SourceFile]) -> IngestReport | None:
+        """Index these files of the corpus alone: each gets the record a walk of the corpus
+        would give it (same key, document id, access rules, checks), and nothing else is
+        looked at, so the cost is the change's, not the corpus's. Returns None when the index
+        needs the whole corpus read anyway (none yet, another embedder, new extraction rules):
+        the caller then walks the corpus. Other files' visibility is not re-applied here: a
+        change to the access file takes effect at the next ingest of the corpus."""
+        report = IngestReport()
+        with self.store.lock(timeout=self.lock_timeout):
+            if not self.store.exists():
+                return None
+            try:
+                previous = self.store.open()
+            except Exception:
+                return None  # unreadable or old-format: the walk rebuilds it (and says so)
+            try:
+                manifest = previous.manifest
+                if (manifest.get("embedder") != self.embedder_name
+                        or manifest.get("memory") != MEMORY_VERSION):
+                    return None
+                self._apply_files(files, previous, report)
+            finally:
+                previous.close()
+        return report
+
+    def _apply_files(self, files: list[SourceFile], previous: IndexReader,
+                     report: IngestReport) -> None:
+        old_files = previous.files()
+        to_load: list[_Pending] = []
+        kept: list[FileRecord] = []
+        failed: list[str] = []
+        for src in {f.key: f for f in files}.values():  # a file given twice is read once
+            found = self._examine(src, old_files.get(src.key), old_files.get(src.key), report)
+            if found is None:
+                failed.append(src.key)
+            elif type(found) is _Pending:
+                to_load.append(found)
+            else:
+                kept.append(found)  # type: ignore[arg-type]
+        new_stored, new_files, new_memory = self._load(to_load, report)
+        loaded = {f.file_key for f in new_files}
+        # A file that now fails leaves the index, as a walk would take it out.
+        failed += [p.src.key for p in to_load if p.src.key not in loaded]
+        removed = [key for key in dict.fromkeys(failed) if key in old_files]
+        change = IndexChange(
+            chunks=new_stored, added=new_files, memory=new_memory,
+            refreshed=[f for f in kept if f is not old_files[f.file_key]
+                       and f != old_files[f.file_key]],
+            removed=removed)
+        report.unchanged = len(kept)
+        report.removed = len(removed)
+        report.records = {f.file_key: f for f in [*kept, *new_files]}
+        replaced = [old_files[k] for k in [*removed, *loaded] if k in old_files]
+        report.documents = len(old_files) - len(replaced) + len(new_files)
+        report.chunks = (previous.size - sum(f.n_chunks for f in replaced)
+                         + len(new_stored))
+        if not change:
+            return
+        change.vectors = self._embed(new_stored, previous, report)
+        dim = change.vectors.shape[1] if len(new_stored) else int(previous.manifest.get("dim", 0))
         self.store.update(previous, change, embedder=self.embedder_name,
                           extra={"dim": dim, "memory": MEMORY_VERSION})
 
@@ -260,11 +368,27 @@ class Ingestor:
         `header` is the file's `Visibility:` value (read_visibility_header, which raises
         LoadError for a header that mentions visibility but cannot be applied). `real` is the
         file's resolved path (its key), compared as a string: nothing here touches the disk
-        but the access file, once."""
+        but the access file, once. `name`: the file's path as walked or given (its name is
+        matched when `real` lies outside the folder whose rules apply)."""
+        if self._corpus_prefix is not None and real.startswith(self._corpus_prefix):
+            # The usual case, once per file of the corpus on every ingest: no path objects.
+            rel = real[len(self._corpus_prefix):]
+            return self._rules_for(self.corpus_root, root).visibility(  # type: ignore[arg-type]
+                rel if os.sep == "/" else rel.replace(os.sep, "/"), header)
         corpus = str(self.corpus_root) if self.corpus_root is not None else None
         in_corpus = corpus is not None and _str_within(real, corpus)
         base = self.corpus_root if in_corpus else self._real_root(root)
         assert base is not None
+        prefix = str(base)
+        if _str_within(real, prefix) and real != prefix:
+            rel = real[len(prefix):].lstrip(os.sep).replace(os.sep, "/")
+        else:
+            rel = os.path.basename(name or real)
+        return self._rules_for(base, root).visibility(rel, header)
+
+    def _rules_for(self, base: Path, root: Path) -> AccessRules:
+        """The access rules of `base` (the corpus dir, or an ingested folder outside it),
+        read once per run."""
         if base not in self._rules:
             self._rules[base] = AccessRules.load(base / self.access_file)
             if base != self.corpus_root:
@@ -273,12 +397,7 @@ class Ingestor:
                     " (there is none: public unless a Visibility: header restricts them)")
                 self.log(f"{root} is outside the corpus dir{where}: its access rules come from "
                          f"{base / self.access_file}{found}")
-        prefix = str(base)
-        if _str_within(real, prefix) and real != prefix:
-            rel = real[len(prefix):].lstrip(os.sep).replace(os.sep, "/")
-        else:
-            rel = name or os.path.basename(real)
-        return self._rules[base].visibility(rel, header)
+        return self._rules[base]
 
     def _real_root(self, root: Path) -> Path:
         if root not in self._roots:

@@ -26,10 +26,21 @@ from .loaders import SUPPORTED_SUFFIXES
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    path: Path
+    """One file to ingest. `location` is the path as walked or given, kept as text: a large
+    corpus is walked on every ingest, and most of its files need no path object at all."""
+
+    location: str
     root: Path
     real: str | None = None  # the resolved path, when the scan already knows it
     stat: os.stat_result | None = None  # as seen by the scan (an ingest need not stat again)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.location)
 
     @property
     def key(self) -> str:
@@ -55,17 +66,21 @@ def is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _unsupported(path: Path) -> str | None:
-    if path.suffix.lower() in SUPPORTED_SUFFIXES:
+def _unsupported(path: Path | str) -> str | None:
+    name = path if isinstance(path, str) else path.name
+    name = name[name.rfind(os.sep) + 1:]
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # as Path.suffix
+    if suffix.lower() in SUPPORTED_SUFFIXES:
         return None
-    return f"unsupported file type {path.suffix or '(none)'}"
+    return f"unsupported file type {suffix or '(none)'}"
 
 
 def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _bad_name(path: Path) -> str | None:
+def _bad_name(path: Path | str) -> str | None:
     """File names that the index (UTF-8 text) cannot store: undecodable bytes or newlines."""
     name = str(path)
     try:
@@ -87,7 +102,11 @@ def _resolve(path: Path) -> Path | None:
 
 
 class _Walker:
-    """Walks one given folder, appending candidates and skip/fail lines to the result."""
+    """Walks one given folder, appending candidates and skip/fail lines to the result.
+
+    The hot loop runs once per file of the corpus on every ingest, so it works on the
+    `os.DirEntry` and plain strings: the entry's own stat (no second look-up by path), a
+    folder's name checked once for all its files, no path object per file."""
 
     def __init__(self, root: Path, result: ScanResult, out: list[_Candidate]) -> None:
         self.root = root
@@ -96,12 +115,14 @@ class _Walker:
         self.out = out
         self.visited: set[tuple[int, int]] = set()
 
-    def walk(self, folder: Path, real_folder: str | None = None) -> None:
+    def walk(self, folder: Path | str, real_folder: str | None = None,
+             bad_folder: str | None = None) -> None:
         """`real_folder`: the folder's resolved path (folder links are never followed, so a
-        file's real path is its real folder's plus its name: no resolve per file)."""
-        real_folder = real_folder or str(folder.resolve())
+        file's real path is its real folder's plus its name: no resolve per file).
+        `bad_folder`: why the folder's path cannot be stored, if it cannot (its files fail)."""
+        real_folder = real_folder or str(Path(folder).resolve())
         try:
-            info = folder.stat()
+            info = os.stat(folder)
             if (info.st_dev, info.st_ino) in self.visited:  # a bind mount seen twice
                 return
             self.visited.add((info.st_dev, info.st_ino))
@@ -115,22 +136,40 @@ class _Walker:
         except OSError as err:
             self.result.failed.append((str(folder), f"cannot list folder ({err.strerror})"))
             return
+        prefix = real_folder if real_folder.endswith(os.sep) else real_folder + os.sep
         for entry in entries:
-            if not entry.name.startswith("."):
-                self._entry(Path(entry.path), entry, os.path.join(real_folder, entry.name))
+            name = entry.name
+            if name.startswith("."):
+                continue
+            real = prefix + name
+            try:
+                if entry.is_symlink():
+                    self._link(Path(entry.path))
+                elif entry.is_dir(follow_symlinks=False):
+                    self.walk(entry.path, real, bad_folder or _bad_name(name))
+                elif entry.is_file(follow_symlinks=False):
+                    self._file(entry, real, bad_folder)
+                elif not _unsupported(name):
+                    self.result.skipped.append((entry.path, "not a regular file (a pipe or device)"))
+            except OSError as err:  # vanished or unreadable while we looked
+                self.result.failed.append((entry.path, f"cannot read ({err.strerror})"))
 
-    def _entry(self, path: Path, entry: os.DirEntry, real: str) -> None:
-        try:
-            if entry.is_symlink():
-                self._link(path)
-            elif entry.is_dir(follow_symlinks=False):
-                self.walk(path, real)
-            elif entry.is_file(follow_symlinks=False):
-                _add_file(path, self.root, self.result, self.out, real=real)
-            elif not _unsupported(path):
-                self.result.skipped.append((str(path), "not a regular file (a pipe or device)"))
-        except OSError as err:  # vanished or unreadable while we looked
-            self.result.failed.append((str(path), f"cannot read ({err.strerror})"))
+    def _file(self, entry: os.DirEntry, real: str, bad_folder: str | None) -> None:
+        """`_add_file` for a regular file met by the walk (same checks, same order)."""
+        if reason := _unsupported(entry.name):
+            self.result.skipped.append((entry.path, reason))
+            return
+        if reason := bad_folder or _bad_name(entry.name):
+            self.result.failed.append((entry.path, reason))
+            return
+        info = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(info.st_mode):
+            self.result.skipped.append((entry.path, "not a regular file (a pipe or device)"))
+            return
+        if not os.access(entry.path, os.R_OK):
+            self.result.failed.append((entry.path, _UNREADABLE))
+            return
+        self.out.append(_Candidate(SourceFile(entry.path, self.root, real, info), real, False))
 
     def _link(self, path: Path) -> None:
         real = _resolve(path)
@@ -160,6 +199,9 @@ class _Walker:
         _add_file(path, self.root, self.result, self.out, via_link=True, real=real)
 
 
+_UNREADABLE = "cannot read file (permission denied): make it readable, e.g. chmod a+r"
+
+
 def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate], *,
              via_link: bool = False, real: Path | str | None = None) -> None:
     """Check one file and record it as a candidate or as a skip/fail line."""
@@ -174,12 +216,10 @@ def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate],
         result.skipped.append((str(path), "not a regular file (a pipe or device)"))
         return
     if not os.access(path, os.R_OK):
-        result.failed.append(
-            (str(path), "cannot read file (permission denied): make it readable, e.g. chmod a+r")
-        )
+        result.failed.append((str(path), _UNREADABLE))
         return
     key = str(real or path.resolve())
-    out.append(_Candidate(SourceFile(path, root, key, info), key, via_link))
+    out.append(_Candidate(SourceFile(str(path), root, key, info), key, via_link))
 
 
 def _dedupe(candidates: list[_Candidate], result: ScanResult) -> None:
@@ -189,13 +229,15 @@ def _dedupe(candidates: list[_Candidate], result: ScanResult) -> None:
         best = chosen.get(cand.real)
         if best is None or (best.via_link and not cand.via_link):
             chosen[cand.real] = cand
-    winners = {id(c) for c in chosen.values()}
+    if len(chosen) == len(candidates):  # the usual case: no links, no folder given twice
+        result.files.extend(cand.source for cand in candidates)
+        return
     for cand in candidates:
-        if id(cand) in winners:
+        if chosen[cand.real] is cand:
             result.files.append(cand.source)
         else:
-            kept = chosen[cand.real].source.path
-            result.skipped.append((str(cand.source.path), f"same file as {kept}: indexed once"))
+            kept = chosen[cand.real].source.location
+            result.skipped.append((cand.source.location, f"same file as {kept}: indexed once"))
 
 
 def scan(paths: Sequence[Path]) -> ScanResult:
@@ -206,7 +248,7 @@ def scan(paths: Sequence[Path]) -> ScanResult:
         given = Path(given)
         if given.is_dir():
             result.synced_dirs.append(given.resolve())
-            _Walker(given, result, candidates).walk(given)
+            _Walker(given, result, candidates).walk(given, bad_folder=_bad_name(given))
         elif given.is_file():
             # A file named explicitly is followed even through a link; its root is then the
             # target's folder, so that its path is relative to its root like any other file's.
@@ -222,3 +264,29 @@ def scan(paths: Sequence[Path]) -> ScanResult:
             result.failed.append((str(given), "no such file or directory"))
     _dedupe(candidates, result)
     return result
+
+
+def scan_corpus_file(path: Path, corpus_root: Path) -> SourceFile | None:
+    """`path` as a walk of the corpus would find it (same location, root and key), without
+    walking: a regular file, not a link, below real and visible folders of `corpus_root` (a
+    resolved path), with a supported type, a storable name, readable. None otherwise: the
+    caller then scans as usual, which says why a file is skipped or failed."""
+    absolute = os.path.abspath(path)
+    try:
+        info = os.lstat(absolute)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):  # a folder, a link, a pipe
+        return None
+    root = str(corpus_root)
+    folder = os.path.realpath(os.path.dirname(absolute))
+    if folder != root and not folder.startswith(root.rstrip(os.sep) + os.sep):
+        return None
+    name = os.path.basename(absolute)
+    rel = folder[len(root):].strip(os.sep).split(os.sep) if folder != root else []
+    if any(part.startswith(".") for part in [*rel, name]):
+        return None  # hidden: a walk never indexes it
+    real = os.path.join(folder, name)
+    if _unsupported(name) or _bad_name(real) or not os.access(real, os.R_OK):
+        return None
+    return SourceFile(real, corpus_root, real, info)

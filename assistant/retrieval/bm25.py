@@ -15,9 +15,11 @@ each time, as in bm25s (tests check the scores against bm25s built from scratch)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 import threading
-from typing import Protocol, Sequence
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -39,14 +41,12 @@ class Postings:
     doclen: np.ndarray  # int32, tokens per chunk
 
     @classmethod
-    def build(cls, token_lists: Sequence[Sequence[str]]) -> "Postings":
+    def build(cls, token_lists: Iterable[Sequence[str]]) -> "Postings":
         """Postings of chunks given as token lists (one list per chunk, in row order)."""
-        vocab: dict[str, int] = {}
-        ids = [vocab.setdefault(tok, len(vocab)) for toks in token_lists for tok in toks]
-        lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-        docs = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
-        return cls._from_pairs(list(vocab), np.asarray(ids, dtype=np.int64), docs,
-                               np.ones(len(ids), dtype=np.float32), lengths.astype(np.int32))
+        builder = PostingsBuilder()
+        for tokens in token_lists:
+            builder.add(tokens)
+        return builder.build()
 
     @classmethod
     def merge(cls, parts: Sequence[tuple["Postings", np.ndarray]]) -> "Postings":
@@ -87,6 +87,35 @@ class Postings:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         return cls([vocab[i] for i in present], starts[present], counts[present],
                    (unique % n_docs).astype(np.int32), tf, doclen.astype(np.int32))
+
+
+class PostingsBuilder:
+    """Postings built one chunk at a time, keeping 16 bytes per distinct term of a chunk
+    instead of the token lists: an ingest of tens of thousands of chunks need not hold every
+    chunk's words."""
+
+    def __init__(self) -> None:
+        self._vocab: dict[str, int] = {}
+        self._ids = array("q")  # per (chunk, distinct term), in order of first appearance
+        self._tf = array("q")
+        self._distinct = array("q")  # per chunk
+        self._lengths = array("q")
+
+    def add(self, tokens: Sequence[str]) -> None:
+        """The next chunk's tokens, in text order."""
+        vocab = self._vocab
+        counted = Counter(tokens)
+        self._ids.extend([vocab.setdefault(tok, len(vocab)) for tok in counted])
+        self._tf.extend(counted.values())
+        self._distinct.append(len(counted))
+        self._lengths.append(len(tokens))
+
+    def build(self) -> Postings:
+        ids, tf, distinct, lengths = (np.asarray(a, dtype=np.int64) for a in
+                                      (self._ids, self._tf, self._distinct, self._lengths))
+        docs = np.repeat(np.arange(len(lengths), dtype=np.int64), distinct)
+        return Postings._from_pairs(list(self._vocab), ids, docs, tf.astype(np.float32),
+                                    lengths.astype(np.int32))
 
 
 def _ranks(counts: np.ndarray) -> np.ndarray:

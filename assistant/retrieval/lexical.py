@@ -98,8 +98,12 @@ def tokenize(text: str, *, query: bool = False) -> list[str]:
     """Tokens for BM25: folded, stop-words dropped, alphabetic words stemmed, codes kept whole.
 
     A query also drops the words that frame a question, in any inflection ("making", "held")."""
+    return _tokens_of_folded(fold(text), query=query)
+
+
+def _tokens_of_folded(folded: str, *, query: bool) -> list[str]:
     out: list[str] = []
-    for word in _WORD.findall(fold(text)):
+    for word in _WORD.findall(folded):
         if word in _STOPWORDS or (query and word in _QUESTION_WORDS):
             continue
         if word.isalpha():
@@ -119,3 +123,20 @@ EMPTY_TOKEN = "_empty_"  # a chunk without a token still counts (length 1), as b
 def document_tokens(text: str) -> list[str]:
     """The tokens a chunk is indexed under (never empty)."""
     return tokenize(text) or [EMPTY_TOKEN]
+
+
+_SURFACE = re.compile(r"[^\W\d_]+")
+
+
+def surface_words(text: str) -> list[str]:
+    """The words of a text as written (folded, letters only, not stemmed, stop words kept):
+    the spelling corrector's vocabulary, since a stem ("mining" -> "mine", "regions" ->
+    "region") is no spelling to suggest."""
+    return _SURFACE.findall(fold(text))
+
+
+def document_terms(text: str) -> tuple[list[str], list[str]]:
+    """`document_tokens(text)` and `surface_words(text)`, folding the text once (ingest
+    indexes both for every chunk)."""
+    folded = fold(text)
+    return _tokens_of_folded(folded, query=False) or [EMPTY_TOKEN], _SURFACE.findall(folded)

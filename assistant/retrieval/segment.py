@@ -3,12 +3,17 @@
 An ingest writes only what changed as a new segment; an index version lists its segments (see
 store.py). Files in a segment directory::
 
-    segment.sqlite3   chunks (text, metadata, text hash), structured memory per file,
-                      the term dictionary (term -> place in the postings), file spans
+    segment.sqlite3   chunks (text, metadata, text hash), structured memory per file and
+                      kind (events, regions, terms ...), the term dictionary (term -> place
+                      in the postings), the word dictionary (the same for surface words),
+                      file spans
     dense.faiss       the vectors, stored once: exact inner product (IndexFlatIP), or HNSW
                       from APPROX_FROM rows on; read memory-mapped
     postings_doc.npy, postings_tf.npy, doclen.npy
                       BM25 inverted lists (chunk row, term count) and chunk lengths
+    words_doc.npy, words_tf.npy
+                      the surface words' inverted lists (chunk row, count): the spelling
+                      corrector's vocabulary, so a question never reads the chunk texts for it
 
 Rows are local to the segment (0..n-1), in the order written; the chunks of one file are
 consecutive (its span), which is how a version says which rows are live: a file's rows are
@@ -17,13 +22,16 @@ live in the segment its catalog record names.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from urllib.request import pathname2url
 from typing import Iterable, Iterator, Sequence
 
 import faiss
 import numpy as np
 
+from ..memory.models import ProjectMemory
 from ..models import Chunk
 from .bm25 import Postings
 
@@ -31,6 +39,9 @@ APPROX_FROM = 100_000  # rows from which a segment's dense index is HNSW (approx
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 128
 HNSW_EF_SEARCH = 256
+# Map the vectors of a flat (or HNSW's flat storage) index instead of reading them: faiss's
+# IO_FLAG_MMAP maps only IVF lists and copies a flat index whole into memory.
+_MMAP_VECTORS = getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP)
 
 _SCHEMA = """
 CREATE TABLE chunks (
@@ -40,10 +51,18 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_hash ON chunks(text_hash);
 CREATE TABLE spans (file_key TEXT PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL);
-CREATE TABLE memory (file_key TEXT PRIMARY KEY, data TEXT NOT NULL);
+{memory_tables}
 CREATE TABLE terms (term TEXT PRIMARY KEY, start INTEGER NOT NULL, count INTEGER NOT NULL)
     WITHOUT ROWID;
-"""
+CREATE TABLE words (term TEXT PRIMARY KEY, start INTEGER NOT NULL, count INTEGER NOT NULL)
+    WITHOUT ROWID;
+""".format(memory_tables="\n".join(
+    f"CREATE TABLE memory_{kind} (file_key TEXT NOT NULL, data TEXT NOT NULL);"
+    for kind in ProjectMemory.KINDS))
+
+# A table per kind of structured memory (read whole, never by key, so no index): a question
+# that needs the terms reads the terms' pages alone.
+MemoryRow = tuple[str, str, str]  # (kind, file_key, JSON list of that kind's items)
 
 ChunkRow = tuple  # (chunk_id, file_key, doc_id, title, url, section, page, start, end, kind, text, text_hash)
 
@@ -59,9 +78,21 @@ def row_to_chunk(row: Sequence) -> Chunk:
                  page=row[7], start=row[8], end=row[9], url=row[5], kind=row[10])
 
 
+def memory_rows(memory: dict[str, str]) -> list[MemoryRow]:
+    """Files' structured memory (the JSON of a ProjectMemory, per file key) as one row per
+    kind a file holds: a question that needs the events reads and parses the events alone."""
+    out: list[MemoryRow] = []
+    for key, data in memory.items():
+        for kind, items in json.loads(data).items():
+            if items:
+                out.append((kind, key, json.dumps(items, ensure_ascii=False)))
+    return out
+
+
 def write_segment(directory: Path, *, rows: Sequence[ChunkRow], vectors: np.ndarray,
-                  postings: Postings, memory: dict[str, str]) -> None:
-    """Write a complete segment into the (new, empty) `directory`."""
+                  postings: Postings, words: Postings, memory: Iterable[MemoryRow]) -> None:
+    """Write a complete segment into the (new, empty) `directory`. `words` are the chunks'
+    surface words (see lexical.surface_words) as postings; their `doclen` is not stored."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if len(rows) != len(vectors) or len(rows) != len(postings.doclen):
         raise ValueError("one vector and one token list per chunk are required")
@@ -81,16 +112,33 @@ def write_segment(directory: Path, *, rows: Sequence[ChunkRow], vectors: np.ndar
                            ((i, *row) for i, row in enumerate(rows)))
             db.executemany("INSERT INTO spans VALUES (?,?,?)",
                            ((k, first, n) for k, (first, n) in spans.items()))
-            db.executemany("INSERT INTO memory VALUES (?,?)",
-                           ((k, v) for k, v in memory.items() if k in spans))
+            for kind, key, data in memory:
+                if key in spans:
+                    db.execute(f"INSERT INTO {memory_table(kind)} VALUES (?,?)", (key, data))
             db.executemany("INSERT INTO terms VALUES (?,?,?)",
                            zip(postings.terms, postings.start.tolist(), postings.count.tolist()))
+            db.executemany("INSERT INTO words VALUES (?,?,?)",
+                           zip(words.terms, words.start.tolist(), words.count.tolist()))
     finally:
         db.close()
     for name, array in (("postings_doc", postings.doc), ("postings_tf", postings.tf),
-                        ("doclen", postings.doclen)):
+                        ("doclen", postings.doclen), ("words_doc", _compact(words.doc)),
+                        ("words_tf", _compact(words.tf))):
         np.save(directory / f"{name}.npy", array)
     faiss.write_index(_dense_index(vectors), str(directory / "dense.faiss"))
+
+
+def memory_table(kind: str) -> str:
+    """The table holding one kind of structured memory (a known kind: safe in SQL text)."""
+    if kind not in ProjectMemory.KINDS:
+        raise ValueError(f"no kind of memory called {kind!r}")
+    return f"memory_{kind}"
+
+
+def _compact(counts: np.ndarray) -> np.ndarray:
+    """Non-negative integers in 2 bytes each where they fit (most segments), else 4."""
+    fits = not len(counts) or int(counts.max()) <= np.iinfo(np.uint16).max
+    return counts.astype(np.uint16 if fits else np.int32)
 
 
 def unjournaled(db: sqlite3.Connection) -> None:
@@ -113,23 +161,39 @@ def _dense_index(vectors: np.ndarray) -> faiss.Index:
     return index
 
 
+def read_only_uri(path: Path) -> str:
+    """SQLite URI of a finished (never again written) database file."""
+    return f"file:{pathname2url(str(path))}?mode=ro&immutable=1"
+
+
 class Segment:
     """A segment opened for reading. Not thread-safe on its own: the reader serialises the
-    SQLite calls. Everything large is memory-mapped, so opening costs what the spans cost."""
+    SQLite calls. Everything large is memory-mapped and the file spans are read on first use,
+    so opening costs a few file opens, whatever the segment's size."""
 
     def __init__(self, directory: Path, *, base: int) -> None:
         self.directory = directory
         self.name = directory.name
         self.base = base
-        self._db = sqlite3.connect(f"file:{directory / 'segment.sqlite3'}?mode=ro&immutable=1",
-                                   uri=True, check_same_thread=False)
-        self.dense = faiss.read_index(str(directory / "dense.faiss"), faiss.IO_FLAG_MMAP)
+        self.database = directory / "segment.sqlite3"
+        self._db = sqlite3.connect(read_only_uri(self.database), uri=True,
+                                   check_same_thread=False)
+        self.dense = faiss.read_index(str(directory / "dense.faiss"), _MMAP_VECTORS)
         self.n = int(self.dense.ntotal)
         self._doc = np.load(directory / "postings_doc.npy", mmap_mode="r")
         self._tf = np.load(directory / "postings_tf.npy", mmap_mode="r")
         self.doclen = np.load(directory / "doclen.npy", mmap_mode="r")
-        self.spans = {k: (first, n) for k, first, n in self._db.execute(
-            "SELECT file_key, first, n FROM spans")}
+        self._words_doc = np.load(directory / "words_doc.npy", mmap_mode="r")
+        self._words_tf = np.load(directory / "words_tf.npy", mmap_mode="r")
+        self._spans: dict[str, tuple[int, int]] | None = None
+
+    @property
+    def spans(self) -> dict[str, tuple[int, int]]:
+        """File key -> (first local row, rows) of every file written into the segment."""
+        if self._spans is None:
+            self._spans = {k: (first, n) for k, first, n in self._db.execute(
+                "SELECT file_key, first, n FROM spans")}
+        return self._spans
 
     @property
     def approximate(self) -> bool:
@@ -151,10 +215,18 @@ class Segment:
     def all_rows(self) -> Iterator[tuple]:
         return iter(self._db.execute("SELECT * FROM chunks ORDER BY row").fetchall())
 
-    def memory(self, keys: Iterable[str]) -> dict[str, str]:
+    def memory(self, kind: str, keys: Iterable[str]) -> list[tuple[str, str]]:
+        """(file key, JSON list) of one kind of structured memory, for those of the files
+        `keys` that hold some."""
         wanted = set(keys)
-        return {k: v for k, v in self._db.execute("SELECT file_key, data FROM memory")
-                if k in wanted}
+        return [(k, v) for k, v in self._db.execute(
+            f"SELECT file_key, data FROM {memory_table(kind)}") if k in wanted]
+
+    def memory_rows(self, keys: Iterable[str]) -> list[MemoryRow]:
+        """The structured memory rows of the files `keys` (for a merge)."""
+        wanted = set(keys)
+        return [(kind, key, data) for kind in ProjectMemory.KINDS
+                for key, data in self.memory(kind, wanted)]
 
     def rows_with_hashes(self, hashes: Sequence[str]) -> dict[str, int]:
         """A local row holding each of these chunk-text hashes (for reusing embeddings)."""
@@ -180,10 +252,34 @@ class Segment:
 
     def postings(self) -> Postings:
         """All of the segment's postings (for a merge)."""
-        rows = self._db.execute("SELECT term, start, count FROM terms ORDER BY start").fetchall()
-        return Postings([r[0] for r in rows], np.asarray([r[1] for r in rows], dtype=np.int64),
-                        np.asarray([r[2] for r in rows], dtype=np.int64), np.asarray(self._doc),
-                        np.asarray(self._tf), np.asarray(self.doclen))
+        terms, start, count = self.dictionary("terms")
+        return Postings(terms, start, count, np.asarray(self._doc), np.asarray(self._tf),
+                        np.asarray(self.doclen))
+
+    def dictionary(self, table: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A term or word dictionary in postings order: terms, first posting, posting count."""
+        rows = self._db.execute(f"SELECT term, start, count FROM {table} ORDER BY start").fetchall()
+        return ([r[0] for r in rows], np.asarray([r[1] for r in rows], dtype=np.int64),
+                np.asarray([r[2] for r in rows], dtype=np.int64))
+
+    # -- surface words (spelling) ------------------------------------------------------
+
+    def word_span(self, word: str) -> tuple[int, int] | None:
+        found = self._db.execute("SELECT start, count FROM words WHERE term = ?", (word,)).fetchone()
+        return (int(found[0]), int(found[1])) if found else None
+
+    def word_postings_of(self, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """(local rows, occurrences) of one word."""
+        return (np.asarray(self._words_doc[start:start + count], dtype=np.int64),
+                np.asarray(self._words_tf[start:start + count], dtype=np.int64))
+
+    def word_postings(self) -> Postings:
+        """All of the segment's surface-word postings (for a merge and the full vocabulary);
+        `doclen` is not stored for them and comes back as zeros."""
+        words, start, count = self.dictionary("words")
+        return Postings(words, start, count, np.asarray(self._words_doc),
+                        np.asarray(self._words_tf, dtype=np.float32),
+                        np.zeros(self.n, dtype=np.int32))
 
     # -- dense -------------------------------------------------------------------------
 
@@ -193,7 +289,9 @@ class Segment:
         flat = faiss.downcast_index(flat)
         if self.n == 0:
             return np.zeros((0, self.dense.d), dtype=np.float32)
-        return faiss.rev_swig_ptr(flat.get_xb(), self.n * self.dense.d).reshape(self.n, self.dense.d)
+        view = faiss.rev_swig_ptr(flat.get_xb(), self.n * self.dense.d).reshape(self.n, self.dense.d)
+        view.flags.writeable = False  # the mapping is read-only: a write would crash, not raise
+        return view
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None
                ) -> tuple[np.ndarray, np.ndarray]:

@@ -13,8 +13,15 @@ simply not mention), or written with letters outside a-z; and a question that do
 as English ("Paljonko kultaa Kittilän kaivoksesta saadaan vuosittain?") is left whole.
 
 The candidate words are the surface forms of the indexed text (the BM25 vocabulary holds
-stems, which are no spelling); they are read once per index version, on the first question
-that has an unknown word, so a question without typos costs a few set look-ups.
+stems, which are no spelling). The index stores them per segment as inverted lists written at
+ingest (see vocabulary.py): whether a word is known is a look-up per segment, so a question
+without typos costs the same at any index size and never reads a chunk's text; the counts of
+all words are summed on the first question with an unknown word. The correction itself is
+symspellpy's, run over the few words within reach of the typo (rapidfuzz finds them in the
+whole vocabulary in milliseconds) instead of a SymSpell index of every word, which would take
+seconds to build for a large vocabulary: the suggestions are the same (tested against a
+SymSpell of the whole vocabulary), since SymSpell only ever suggests words within the edit
+distance, and the words are given to it in the same order, which decides its ties.
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ import threading
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
-from .lexical import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_GERMAN, STOPWORDS_SPANISH
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from symspellpy import SymSpell, Verbosity
 
-from .lexical import fold
+from .lexical import (STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_GERMAN, STOPWORDS_SPANISH,
+                      surface_words)
 
 # English question and function words: known, and also candidates ("wich" -> "which").
 QUESTION_WORDS_EN = tuple(
@@ -107,19 +116,52 @@ def reads_as_english(text: str) -> bool:
     return sum(w in _ENGLISH_FUNCTION_WORDS for w in words) / len(words) >= 0.1
 
 
-class Speller:
-    """Corrects the words of a question against a vocabulary, built on first need."""
+class Vocabulary(Protocol):
+    """The words a speller corrects towards: membership, and every word's count in the
+    documents in order of first appearance (the order decides SymSpell's ties)."""
 
-    def __init__(self, *, texts: Callable[[], Iterable[str]]) -> None:
+    def __contains__(self, word: object) -> bool: ...
+    def counts(self) -> dict[str, int]: ...
+
+
+class TextVocabulary:
+    """The surface words of texts, read on first need (for texts not in an index)."""
+
+    def __init__(self, texts: Callable[[], Iterable[str]]) -> None:
         self._texts = texts
         self._lock = threading.Lock()
         self._counts: Counter[str] | None = None
-        self._symspell: SymSpell | None = None
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.counts()
+
+    def counts(self) -> Counter[str]:
+        with self._lock:
+            if self._counts is None:
+                counts: Counter[str] = Counter()
+                for text in self._texts():
+                    counts.update(surface_words(text))
+                self._counts = counts
+            return self._counts
+
+
+class Speller:
+    """Corrects the words of a question against a vocabulary (an index version's words, or
+    texts given directly)."""
+
+    def __init__(self, *, vocabulary: Vocabulary | None = None,
+                 texts: Callable[[], Iterable[str]] | None = None) -> None:
+        if (vocabulary is None) == (texts is None):
+            raise ValueError("give a vocabulary or texts, not both")
+        self._vocabulary = vocabulary if vocabulary is not None else TextVocabulary(texts)
+        self._lock = threading.Lock()
+        self._candidates: tuple[list[str], list[int], int] | None = None
 
     @classmethod
     def for_reader(cls, reader) -> "Speller":
-        """The speller of one index version: its chunks' text, titles and section paths."""
-        return cls(texts=lambda: (s.chunk.embedding_text() for s in reader.all_chunks()))
+        """The speller of one index version: the words of its chunks' text, titles and section
+        paths, as its segments store them."""
+        return cls(vocabulary=reader.vocabulary)
 
     def correct(self, text: str) -> str:
         """`text` with each unknown word replaced by its closest indexed word; unchanged when
@@ -146,7 +188,7 @@ class Speller:
             return word  # digits (codes, years), accents and other scripts: not ours to fix
         if word != lower and not (initial and word[1:] == lower[1:]):
             return word  # an acronym, or a capitalised name inside a sentence
-        if lower in _KNOWN_ALWAYS or lower in self._vocabulary() or lower in english_words():
+        if lower in _KNOWN_ALWAYS or lower in self._vocabulary or lower in english_words():
             return word
         best = self._closest(lower, initial=initial, following=following)
         if best is None:
@@ -155,7 +197,8 @@ class Speller:
 
     def _closest(self, word: str, *, initial: bool, following: str) -> str | None:
         limit = 2 if len(word) >= LONG_WORD else 1
-        suggestions = self._index().lookup(word, Verbosity.CLOSEST, max_edit_distance=limit)
+        suggestions = self._index_near(word, limit).lookup(word, Verbosity.CLOSEST,
+                                                           max_edit_distance=limit)
         if not suggestions:
             return None
         if initial:  # "Wich regions ..." asks a question: "Which", not the commoner "With"
@@ -167,25 +210,27 @@ class Speller:
                 return starters[0]
         return suggestions[0].term  # closest, then most frequent in the documents
 
-    def _vocabulary(self) -> Counter[str]:
-        with self._lock:
-            if self._counts is None:
-                counts: Counter[str] = Counter()
-                for text in self._texts():
-                    counts.update(_WORDS.findall(fold(text)))
-                self._counts = counts
-            return self._counts
+    def _index_near(self, word: str, limit: int) -> SymSpell:
+        """A SymSpell of the vocabulary words within `limit` edits of `word` (and the question
+        words), entered as a SymSpell of the whole vocabulary would enter them: same order,
+        same counts, the question words last with the top count added."""
+        words, counts, top = self._candidate_words()
+        near = process.extract(word, words, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for _, _, i in sorted(near, key=lambda found: found[2]):
+            symspell.create_dictionary_entry(words[i], counts[i])
+        for question_word in QUESTION_WORDS_EN:  # always there, and ahead of rarer words
+            symspell.create_dictionary_entry(question_word, top)
+        return symspell
 
-    def _index(self) -> SymSpell:
-        counts = self._vocabulary()
+    def _candidate_words(self) -> tuple[list[str], list[int], int]:
+        """The words a correction may suggest, their counts, and the highest count of any
+        word (read from the vocabulary once)."""
+        counts = self._vocabulary.counts()
         with self._lock:
-            if self._symspell is None:
-                symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-                top = max(counts.values(), default=1)
-                for word, n in counts.items():
-                    if len(word) >= MIN_LENGTH and _LOWER_ASCII.fullmatch(word):
-                        symspell.create_dictionary_entry(word, n)
-                for word in QUESTION_WORDS_EN:  # always there, and ahead of rarer words
-                    symspell.create_dictionary_entry(word, top)
-                self._symspell = symspell
-            return self._symspell
+            if self._candidates is None:
+                pairs = [(w, n) for w, n in counts.items()
+                         if len(w) >= MIN_LENGTH and _LOWER_ASCII.fullmatch(w)]
+                self._candidates = ([w for w, _ in pairs], [n for _, n in pairs],
+                                    max(counts.values(), default=1))
+            return self._candidates

@@ -53,15 +53,19 @@ import numpy as np
 from ..access import PUBLIC, Audience, Visibility
 from ..errors import IndexBusyError, IndexMismatchError, IndexMissingError
 from ..memory.models import ProjectMemory
+from ..memory.stored import StoredMemory
 from ..models import Chunk
-from .bm25 import LexicalIndex, Postings
-from .lexical import document_tokens
-from .segment import Segment, chunk_row, row_to_chunk, unjournaled, write_segment
+from .bm25 import LexicalIndex, Postings, PostingsBuilder
+from .lexical import document_terms
+from .segment import (MemoryRow, Segment, chunk_row, memory_rows, memory_table, read_only_uri,
+                      row_to_chunk, unjournaled, write_segment)
+from .vocabulary import LiveVocabulary
 
 # 2: irregular verb forms joined in the lexical index; 3: file visibility + structured memory;
 # 4: segments (catalog + immutable segments), Visibility: headers kept per file
 # 5: when each file's current content was indexed (`sources`: "added")
-FORMAT_VERSION = 5
+# 6: surface-word postings per segment (spelling), structured memory stored per kind
+FORMAT_VERSION = 6
 
 MERGE_FACTOR = 8  # segments of one size tier that are merged into one
 DEAD_SHARE = 0.5  # a segment with more dead rows than this is rewritten ...
@@ -121,10 +125,12 @@ class IndexReader:
                 f"this version reads format {FORMAT_VERSION}: run `remix-assistant ingest` to rebuild it"
             )
         self._lock = threading.Lock()  # SQLite connections and caches, shared by worker threads
-        self._catalog = sqlite3.connect(
-            f"file:{directory / 'chunks.sqlite3'}?mode=ro&immutable=1", uri=True,
-            check_same_thread=False)
-        self._files, self._segment_of = self._read_files()
+        self._catalog = sqlite3.connect(read_only_uri(directory / "chunks.sqlite3"), uri=True,
+                                        check_same_thread=False)
+        # Per-file data (the records, which segment holds each file's live chunks) is read
+        # only when something asks for it: a question needs none of it.
+        self._files: dict[str, FileRecord] | None = None
+        self._segment_of: dict[str, str] | None = None
         self.segments: list[Segment] = []
         base = 0
         for name in self.manifest.get("segments", []):
@@ -132,43 +138,90 @@ class IndexReader:
             self.segments.append(seg)
             base += seg.n
         self._bases = np.asarray([s.base for s in self.segments], dtype=np.int64)
-        self._alive, row_file = self._live_rows(base)
+        self._alive = self._live_rows(base)
         self._live = np.flatnonzero(self._alive)
         self._logical = np.cumsum(self._alive, dtype=np.int64) - 1  # physical -> logical row
-        self._row_file = row_file[self._live]
+        self._row_file: np.ndarray | None = None  # per live row, see _files_of_rows
         self.lexical = LexicalIndex(segments=self.segments, alive=self._alive,
                                     live_rows=self._live, lock=self._lock)
+        self.vocabulary = LiveVocabulary(segments=self.segments, alive=self._alive,
+                                         lock=self._lock)
         self._cache: dict[int, Chunk] = {}
         # Per-audience views, bounded: a long-running bot meets many channels and users.
         self._masks: OrderedDict[Audience, np.ndarray | None] = OrderedDict()
         self._views: OrderedDict[Audience, ProjectMemory] = OrderedDict()
         self._memory: ProjectMemory | None = None
 
-    def _read_files(self) -> tuple[dict[str, FileRecord], dict[str, str]]:
+    def _records(self) -> dict[str, FileRecord]:
+        """Every file's record, in file-key order (read once, on first need)."""
+        with self._lock:
+            if self._files is None:
+                self._files = self._read_files()
+            return self._files
+
+    def _read_files(self) -> dict[str, FileRecord]:
         files: dict[str, FileRecord] = {}
-        segment_of: dict[str, str] = {}
         visibilities: dict[str, Visibility] = {}  # most files share a handful of values
-        for key, doc, sha, size, mtime, n, vis, header, segment, indexed in self._catalog.execute(
+        for key, doc, sha, size, mtime, n, vis, header, indexed in self._catalog.execute(
                 "SELECT file_key, doc_id, sha256, size, mtime_ns, n_chunks, visibility, header, "
-                "segment, indexed_at FROM files ORDER BY file_key"):
+                "indexed_at FROM files ORDER BY file_key"):
             if vis not in visibilities:
                 visibilities[vis] = Visibility.from_json(json.loads(vis))
             files[key] = FileRecord(key, doc, sha, size, mtime, n, visibilities[vis], header,
                                     indexed)
-            segment_of[key] = segment
-        return files, segment_of
+        return files
 
-    def _live_rows(self, total: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per physical row: live or not, and the index of its file in `self._files` order."""
-        alive = np.zeros(total, dtype=bool)
-        row_file = np.full(total, -1, dtype=np.int64)
-        order = {key: i for i, key in enumerate(self._files)}
+    def _segments_of(self) -> dict[str, str]:
+        """File key -> the segment holding its live chunks, in file-key order."""
+        with self._lock:
+            if self._segment_of is None:
+                self._segment_of = dict(self._catalog.execute(
+                    "SELECT file_key, segment FROM files ORDER BY file_key"))
+            return self._segment_of
+
+    def _live_spans(self, segment_of: dict[str, str]) -> Iterator[tuple[str, int, int]]:
+        """(file key, first physical row, rows) of every file's live chunks, given which
+        segment holds each file's live chunks."""
         for seg in self.segments:
+            name, base = seg.name, seg.base
             for key, (first, n) in seg.spans.items():
-                if self._segment_of.get(key) == seg.name:
-                    alive[seg.base + first: seg.base + first + n] = True
-                    row_file[seg.base + first: seg.base + first + n] = order[key]
-        return alive, row_file
+                if segment_of.get(key) == name:
+                    yield key, base + first, n
+
+    def _joined(self, seg: Segment, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Rows of `sql` over the catalog (`main`) with the segment's database attached as
+        `seg`: joins per file run inside SQLite, not one Python step per file."""
+        self._catalog.execute("ATTACH DATABASE ? AS seg", (read_only_uri(seg.database),))
+        try:
+            return self._catalog.execute(sql, params).fetchall()
+        finally:
+            self._catalog.execute("DETACH DATABASE seg")
+
+    def _live_rows(self, total: int) -> np.ndarray:
+        """Per physical row: live or not. A file's chunks are live in the segment its catalog
+        record names; the spans are marked at once, not one slice each."""
+        parts = [np.asarray(self._joined(
+            seg, "SELECT seg.spans.first, seg.spans.n FROM seg.spans JOIN main.files "
+                 "ON main.files.file_key = seg.spans.file_key WHERE main.files.segment = ?",
+            (seg.name,)), dtype=np.int64).reshape(-1, 2) + (seg.base, 0)
+            for seg in self.segments]
+        spans = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+        edges = (np.bincount(spans[:, 0], minlength=total + 1)
+                 - np.bincount(spans[:, 0] + spans[:, 1], minlength=total + 1))
+        return np.cumsum(edges[:total]) > 0
+
+    def _files_of_rows(self) -> np.ndarray:
+        """Per live row, the index of its file in file-key order (for audience masks; -1:
+        none, which cannot happen for a live row)."""
+        segment_of = self._segments_of()
+        with self._lock:
+            if self._row_file is None:
+                order = {key: i for i, key in enumerate(segment_of)}
+                row_file = np.full(len(self._alive), -1, dtype=np.int64)
+                for key, first, n in self._live_spans(segment_of):
+                    row_file[first: first + n] = order[key]
+                self._row_file = row_file[self._live]
+            return self._row_file
 
     @property
     def size(self) -> int:
@@ -214,10 +267,10 @@ class IndexReader:
         return out
 
     def files(self) -> dict[str, FileRecord]:
-        return dict(self._files)
+        return dict(self._records())
 
     def segment_of(self, file_key: str) -> str | None:
-        return self._segment_of.get(file_key)
+        return self._segments_of().get(file_key)
 
     # -- dense -------------------------------------------------------------------------------
 
@@ -296,13 +349,16 @@ class IndexReader:
 
     def allowed_rows(self, audience: Audience) -> np.ndarray | None:
         """Boolean mask of the chunk rows `audience` may see; None when it may see all."""
+        if audience.unrestricted:  # every live row belongs to a file, and it sees every file
+            return None
         with self._lock:
             if audience in self._masks:
                 self._masks.move_to_end(audience)
                 return self._masks[audience]
-        visible = np.asarray([audience.may_see(f.visibility) for f in self._files.values()]
+        visible = np.asarray([audience.may_see(f.visibility) for f in self._records().values()]
                              + [False], dtype=bool)  # index -1: a chunk without a file record
-        mask = visible[self._row_file] if len(self._row_file) else np.zeros(0, dtype=bool)
+        row_file = self._files_of_rows()
+        mask = visible[row_file] if len(row_file) else np.zeros(0, dtype=bool)
         result = None if bool(mask.all()) else mask
         with self._lock:
             _remember(self._masks, audience, result)
@@ -311,28 +367,34 @@ class IndexReader:
     def visible_doc_ids(self, audience: Audience) -> frozenset[str]:
         """Documents `audience` may see. A doc id shared by files of different visibility (the
         same relative path under two ingested roots) counts as visible only if all of them are."""
-        hidden = {f.doc_id for f in self._files.values() if not audience.may_see(f.visibility)}
-        return frozenset(f.doc_id for f in self._files.values() if f.doc_id not in hidden)
+        files = self._records().values()
+        hidden = {f.doc_id for f in files if not audience.may_see(f.visibility)}
+        return frozenset(f.doc_id for f in files if f.doc_id not in hidden)
 
     # -- structured memory ------------------------------------------------------------------
 
-    def file_memory(self) -> dict[str, str]:
-        """Stored memory JSON per file key, from the segment holding each file's live chunks."""
-        out: dict[str, str] = {}
+    def memory_of_kind(self, kind: str) -> list[tuple[str, str]]:
+        """(file key, JSON list) of one kind of structured memory ("events", "terms", ...)
+        for every live file holding some, in file-key order: read from the segment holding
+        each file's live chunks."""
+        table = f"seg.{memory_table(kind)}"
+        out: list[tuple[str, str]] = []
         with self._lock:
             for seg in self.segments:
-                keys = [k for k in seg.spans if self._segment_of.get(k) == seg.name]
-                out.update(seg.memory(keys))
+                out += self._joined(
+                    seg, f"SELECT {table}.file_key, {table}.data FROM {table} JOIN main.files "
+                         f"ON main.files.file_key = {table}.file_key WHERE main.files.segment = ?",
+                    (seg.name,))
+        out.sort()
         return out
 
     def memory(self) -> ProjectMemory:
-        """The whole structured memory (all documents); callers filter by audience."""
-        if self._memory is None:
-            memory = ProjectMemory()
-            for _, data in sorted(self.file_memory().items()):
-                memory.extend(ProjectMemory.from_json(json.loads(data)))
-            self._memory = memory
-        return self._memory
+        """The whole structured memory (all documents); callers filter by audience. Each kind
+        is read on first use: a question about events never parses the regions."""
+        with self._lock:
+            if self._memory is None:
+                self._memory = StoredMemory(read=self.memory_of_kind)
+            return self._memory
 
     def memory_for(self, audience: Audience) -> ProjectMemory:
         """The memory read from the documents `audience` may see (cached per audience)."""
@@ -453,11 +515,16 @@ class IndexStore:
         new_name = None
         if change.chunks:
             new_name = _segment_name()
-            tokens = [document_tokens(s.chunk.embedding_text()) for s in change.chunks]
+            terms, words = PostingsBuilder(), PostingsBuilder()
+            for stored in change.chunks:
+                chunk_terms, chunk_words = document_terms(stored.chunk.embedding_text())
+                terms.add(chunk_terms)
+                words.add(chunk_words)
             vectors = np.asarray(change.vectors, dtype=np.float32)
             write_segment(tmp / "segments" / new_name,
                           rows=[chunk_row(s.chunk, s.file_key, s.text_hash) for s in change.chunks],
-                          vectors=vectors, postings=Postings.build(tokens), memory=change.memory)
+                          vectors=vectors, postings=terms.build(), words=words.build(),
+                          memory=memory_rows(change.memory))
             order.append(new_name)
         catalog = tmp / "chunks.sqlite3"
         if base is not None:
@@ -525,7 +592,8 @@ class IndexStore:
         rows: list[tuple] = []
         vectors: list[np.ndarray] = []
         postings: list[tuple[Postings, np.ndarray]] = []
-        memory: dict[str, str] = {}
+        words: list[tuple[Postings, np.ndarray]] = []
+        memory: list[MemoryRow] = []
         for seg in parts:
             keys = [k for (k,) in db.execute("SELECT file_key FROM files WHERE segment = ?",
                                               (seg.name,))]
@@ -536,9 +604,11 @@ class IndexStore:
             rows += [r[1:] for r in seg.all_rows() if keep[r[0]]]
             vectors.append(seg.vectors()[keep])
             postings.append((seg.postings(), keep))
-            memory.update(seg.memory(keys))
+            words.append((seg.word_postings(), keep))
+            memory += seg.memory_rows(keys)
         write_segment(directory, rows=rows, vectors=np.concatenate(vectors),
-                      postings=Postings.merge(postings), memory=memory)
+                      postings=Postings.merge(postings), words=Postings.merge(words),
+                      memory=memory)
 
     def _install(self, build: Callable[[Path], None]) -> Path:
         """Build a version in a hidden directory, rename it into place, swap `current` to it,
