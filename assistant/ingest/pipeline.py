@@ -304,11 +304,12 @@ class Ingestor:
 
     def _apply_files(self, files: list[SourceFile], previous: IndexReader,
                      report: IngestReport) -> None:
-        old_files = previous.files()
+        given = {f.key: f for f in files}  # a file given twice is read once
+        old_files = previous.records(given)  # these files' records alone, not the catalog's
         to_load: list[_Pending] = []
         kept: list[FileRecord] = []
         failed: list[str] = []
-        for src in {f.key: f for f in files}.values():  # a file given twice is read once
+        for src in given.values():
             found = self._examine(src, old_files.get(src.key), old_files.get(src.key), report)
             if found is None:
                 failed.append(src.key)
@@ -330,8 +331,10 @@ class Ingestor:
         report.removed = len(removed)
         report.records = {f.file_key: f for f in [*kept, *new_files]}
         replaced = [old_files[k] for k in [*removed, *loaded] if k in old_files]
-        report.documents = len(old_files) - len(replaced) + len(new_files)
-        report.chunks = (previous.size - sum(f.n_chunks for f in replaced)
+        # From the previous version's counts (its manifest): no whole-catalog work.
+        manifest = previous.manifest
+        report.documents = int(manifest["documents"]) - len(replaced) + len(new_files)
+        report.chunks = (int(manifest["chunks"]) - sum(f.n_chunks for f in replaced)
                          + len(new_stored))
         if not change:
             return

@@ -4,7 +4,8 @@ Layout under the index dir::
 
     index/
       current -> versions/20261125T031500-ab12cd   (symlink, swapped atomically)
-      versions/<id>/manifest.json     format, embedder, dimension, the segments in order
+      versions/<id>/manifest.json     format, embedder, dimension, the segments in order,
+                                      counts (documents, chunks, live chunks per segment)
       versions/<id>/chunks.sqlite3    the catalog: one record per file (hash, size/mtime,
                                       visibility, Visibility: header, segment holding its chunks)
       versions/<id>/segments/<name>/  chunks, vectors, BM25 postings (see segment.py)
@@ -16,6 +17,8 @@ copied from the previous version and changed in one transaction; the segments a 
 with the previous one are hard links. When segments pile up, those of a similar size are
 merged (postings merged with numpy, nothing re-tokenised or re-embedded), and a segment that is
 mostly dead is rewritten: searches touch few segments, and disk holds little dead data.
+The counts are the previous version's plus the change's, and catalog rows are read by key: an
+update never scans the catalog (opening a version for writing reads no per-file data either).
 
 The new version is built in a hidden directory, renamed into place and only then made current
 by `os.replace` on a symlink, which is atomic: an ingest that fails or is interrupted (even by
@@ -111,6 +114,38 @@ def _record_row(f: FileRecord, segment: str) -> tuple:
             json.dumps(f.visibility.to_json()), f.header, segment, f.indexed_at)
 
 
+_SELECT_RECORDS = ("SELECT file_key, doc_id, sha256, size, mtime_ns, n_chunks, visibility, header, "
+                   "indexed_at FROM files")
+_BATCH = 500  # keys per `IN (...)` query: well under SQLite's limit on bound parameters
+
+
+def _batches(keys: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(keys), _BATCH):
+        yield keys[start: start + _BATCH]
+
+
+def _to_records(rows: Iterable[tuple]) -> dict[str, FileRecord]:
+    """Catalog rows (as `_SELECT_RECORDS` reads them) as records, by file key."""
+    files: dict[str, FileRecord] = {}
+    visibilities: dict[str, Visibility] = {}  # most files share a handful of values
+    for key, doc, sha, size, mtime, n, vis, header, indexed in rows:
+        if vis not in visibilities:
+            visibilities[vis] = Visibility.from_json(json.loads(vis))
+        files[key] = FileRecord(key, doc, sha, size, mtime, n, visibilities[vis], header, indexed)
+    return files
+
+
+@dataclass(frozen=True, slots=True)
+class _Liveness:
+    """A version's live rows and what is built over them."""
+
+    alive: np.ndarray  # per physical row
+    live: np.ndarray  # physical row of each logical row
+    logical: np.ndarray  # physical row -> logical row
+    lexical: LexicalIndex
+    vocabulary: LiveVocabulary
+
+
 class IndexReader:
     """A read-only index version: what search needs, opened once per process. Rows ("logical"
     rows, 0..size-1) number the live chunks of all segments in segment order; large data stays
@@ -138,19 +173,60 @@ class IndexReader:
             self.segments.append(seg)
             base += seg.n
         self._bases = np.asarray([s.base for s in self.segments], dtype=np.int64)
-        self._alive = self._live_rows(base)
-        self._live = np.flatnonzero(self._alive)
-        self._logical = np.cumsum(self._alive, dtype=np.int64) - 1  # physical -> logical row
+        self._physical_rows = base
+        # Which rows are live (and the lexical index and vocabulary over them) is worked out
+        # on first need: it joins every segment's spans with the catalog, and a writer that
+        # opens this version to add one file needs none of it. Taken before `_lock`, never
+        # while holding it (computing it takes `_lock`).
+        self._liveness_lock = threading.Lock()
+        self._liveness: _Liveness | None = None
         self._row_file: np.ndarray | None = None  # per live row, see _files_of_rows
-        self.lexical = LexicalIndex(segments=self.segments, alive=self._alive,
-                                    live_rows=self._live, lock=self._lock)
-        self.vocabulary = LiveVocabulary(segments=self.segments, alive=self._alive,
-                                         lock=self._lock)
         self._cache: dict[int, Chunk] = {}
         # Per-audience views, bounded: a long-running bot meets many channels and users.
         self._masks: OrderedDict[Audience, np.ndarray | None] = OrderedDict()
         self._views: OrderedDict[Audience, ProjectMemory] = OrderedDict()
         self._memory: ProjectMemory | None = None
+
+    def _live_state(self) -> _Liveness:
+        state = self._liveness
+        if state is not None:
+            return state
+        with self._liveness_lock:
+            if self._liveness is None:
+                with self._lock:  # the catalog connection (ATTACH) is shared
+                    alive = self._live_rows(self._physical_rows)
+                live = np.flatnonzero(alive)
+                self._liveness = _Liveness(
+                    alive=alive, live=live,
+                    logical=np.cumsum(alive, dtype=np.int64) - 1,
+                    lexical=LexicalIndex(segments=self.segments, alive=alive, live_rows=live,
+                                         lock=self._lock),
+                    vocabulary=LiveVocabulary(segments=self.segments, alive=alive,
+                                              lock=self._lock))
+            return self._liveness
+
+    @property
+    def _alive(self) -> np.ndarray:
+        """Per physical row: live or not."""
+        return self._live_state().alive
+
+    @property
+    def _live(self) -> np.ndarray:
+        """The physical row of each logical row."""
+        return self._live_state().live
+
+    @property
+    def _logical(self) -> np.ndarray:
+        """Physical row -> logical row."""
+        return self._live_state().logical
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        return self._live_state().lexical
+
+    @property
+    def vocabulary(self) -> LiveVocabulary:
+        return self._live_state().vocabulary
 
     def _records(self) -> dict[str, FileRecord]:
         """Every file's record, in file-key order (read once, on first need)."""
@@ -160,16 +236,7 @@ class IndexReader:
             return self._files
 
     def _read_files(self) -> dict[str, FileRecord]:
-        files: dict[str, FileRecord] = {}
-        visibilities: dict[str, Visibility] = {}  # most files share a handful of values
-        for key, doc, sha, size, mtime, n, vis, header, indexed in self._catalog.execute(
-                "SELECT file_key, doc_id, sha256, size, mtime_ns, n_chunks, visibility, header, "
-                "indexed_at FROM files ORDER BY file_key"):
-            if vis not in visibilities:
-                visibilities[vis] = Visibility.from_json(json.loads(vis))
-            files[key] = FileRecord(key, doc, sha, size, mtime, n, visibilities[vis], header,
-                                    indexed)
-        return files
+        return _to_records(self._catalog.execute(_SELECT_RECORDS + " ORDER BY file_key"))
 
     def _segments_of(self) -> dict[str, str]:
         """File key -> the segment holding its live chunks, in file-key order."""
@@ -214,6 +281,7 @@ class IndexReader:
         """Per live row, the index of its file in file-key order (for audience masks; -1:
         none, which cannot happen for a live row)."""
         segment_of = self._segments_of()
+        self._live_state()  # before `_lock`
         with self._lock:
             if self._row_file is None:
                 order = {key: i for i, key in enumerate(segment_of)}
@@ -242,6 +310,7 @@ class IndexReader:
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
         """Chunks for row ids, in the given order (cached: the same rows recur)."""
         rows = [int(r) for r in rows]
+        self._live_state()  # before `_lock`
         with self._lock:
             missing = sorted({r for r in rows if r not in self._cache})
             if missing:
@@ -259,6 +328,7 @@ class IndexReader:
     def all_chunks(self) -> list[StoredChunk]:
         """Every live chunk, in row order."""
         out: list[StoredChunk] = []
+        self._live_state()  # before `_lock`
         with self._lock:
             for seg in self.segments:
                 alive = self._alive[seg.base: seg.base + seg.n]
@@ -268,6 +338,19 @@ class IndexReader:
 
     def files(self) -> dict[str, FileRecord]:
         return dict(self._records())
+
+    def records(self, keys: Iterable[str]) -> dict[str, FileRecord]:
+        """The records of these files alone (those indexed; by primary key, so the cost is
+        the number of keys, not of files: an upload looks up its own file, nothing else)."""
+        wanted = list(dict.fromkeys(keys))
+        with self._lock:
+            if self._files is not None:
+                return {k: self._files[k] for k in wanted if k in self._files}
+            rows: list[tuple] = []
+            for part in _batches(wanted):
+                rows += self._catalog.execute(
+                    f"{_SELECT_RECORDS} WHERE file_key IN ({','.join('?' * len(part))})", part)
+        return _to_records(rows)
 
     def segment_of(self, file_key: str) -> str | None:
         return self._segments_of().get(file_key)
@@ -469,6 +552,27 @@ def plan_merges(segments: Sequence[tuple[str, int, int]]) -> list[list[str]]:
     return groups
 
 
+def _counts_after(base: IndexReader | None, db: sqlite3.Connection, change: IndexChange,
+                  dropped: Sequence[tuple[str, int]], new_name: str) -> tuple[dict[str, int], int]:
+    """(live chunks per segment, documents) of the catalog in `db` once `change` is applied:
+    the base version's counts minus the `dropped` records (segment, chunks) plus the added
+    ones. A base whose manifest predates the per-segment counts (or disagrees with its own
+    segment list) is counted from the catalog instead, once."""
+    known = base.manifest.get("live") if base is not None else {}
+    documents = base.manifest.get("documents") if base is not None else 0
+    names = [s.name for s in base.segments] if base is not None else []
+    if not isinstance(known, dict) or set(known) != set(names) or not isinstance(documents, int):
+        live = {name: int(n) for name, n in db.execute(
+            "SELECT segment, SUM(n_chunks) FROM files GROUP BY segment")}
+        return live, int(db.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+    live = {name: int(n) for name, n in known.items()}
+    for segment, n in dropped:
+        live[segment] = live.get(segment, 0) - int(n)
+    for f in change.added:
+        live[new_name] = live.get(new_name, 0) + f.n_chunks
+    return live, documents - len(dropped) + len(change.added)
+
+
 def _segment_name() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
@@ -535,7 +639,13 @@ class IndexStore:
             with db:
                 if base is None:
                     db.executescript(_CATALOG)
-                gone = list(change.removed) + [f.file_key for f in change.added]
+                gone = list(dict.fromkeys([*change.removed, *(f.file_key for f in change.added)]))
+                # What the deleted records held, read before they go: the counts follow from
+                # the previous ones and the change, without reading the whole catalog.
+                dropped = [] if base is None else [
+                    row for part in _batches(gone) for row in db.execute(
+                        "SELECT segment, n_chunks FROM files WHERE file_key IN "
+                        f"({','.join('?' * len(part))})", part)]
                 db.executemany("DELETE FROM files WHERE file_key = ?", ((k,) for k in gone))
                 db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
                                (_record_row(f, new_name or "") for f in change.added))
@@ -545,21 +655,23 @@ class IndexStore:
                     ((f.doc_id, f.size, f.mtime_ns, json.dumps(f.visibility.to_json()), f.header,
                       f.file_key) for f in change.refreshed))
                 _crash_point("touch-commit")
-            live = dict(db.execute("SELECT segment, SUM(n_chunks) FROM files GROUP BY segment"))
+            live, documents = _counts_after(base, db, change, dropped, new_name or "")
             if new_name is not None:
                 fresh.append(Segment(tmp / "segments" / new_name, base=0))
                 opened[new_name] = fresh[-1]
             order = [name for name in order if live.get(name)]  # all dead: dropped
             for group in plan_merges([(n, live[n], opened[n].n) for n in order]):
                 merged = _segment_name()
-                self._merge(tmp / "segments" / merged, [opened[n] for n in group], db)
+                moved = self._merge(tmp / "segments" / merged, [opened[n] for n in group], db)
                 with db:
-                    db.executemany("UPDATE files SET segment=? WHERE segment=?",
-                                   ((merged, n) for n in group))
+                    for part in _batches(moved):
+                        db.execute(f"UPDATE files SET segment=? WHERE file_key IN "
+                                   f"({','.join('?' * len(part))})", (merged, *part))
+                live[merged] = sum(live.pop(n, 0) for n in group)
                 order = [merged if n == group[0] else n for n in order if n == group[0] or n not in group]
                 if new_name in group:
                     new_name = None
-            documents, chunks = db.execute("SELECT COUNT(*), COALESCE(SUM(n_chunks), 0) FROM files").fetchone()
+            chunks = sum(live.get(n, 0) for n in order)
         finally:
             db.close()
             for seg in fresh:
@@ -580,23 +692,32 @@ class IndexStore:
             "chunks": int(chunks),
             "documents": int(documents),
             "segments": order,
+            # Live chunks per segment: the next version's counts start from these.
+            "live": {name: int(live[name]) for name in order},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            **{k: v for k, v in extra.items() if k != "dim"},
         }
+        manifest.update({k: v for k, v in extra.items() if k not in manifest})
         # The manifest is written last: a version without one is incomplete by definition.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
 
     @staticmethod
-    def _merge(directory: Path, parts: Sequence[Segment], db: sqlite3.Connection) -> None:
-        """One segment holding the live rows of `parts` (live per the catalog in `db`)."""
+    def _merge(directory: Path, parts: Sequence[Segment], db: sqlite3.Connection) -> list[str]:
+        """One segment holding the live rows of `parts` (live per the catalog in `db`); returns
+        the keys of the files whose chunks it holds. A part's live files are looked up among
+        the files it was written with (by primary key): a merge of small segments costs what
+        they hold, not a scan of the catalog."""
         rows: list[tuple] = []
         vectors: list[np.ndarray] = []
         postings: list[tuple[Postings, np.ndarray]] = []
         words: list[tuple[Postings, np.ndarray]] = []
         memory: list[MemoryRow] = []
+        moved: list[str] = []
         for seg in parts:
-            keys = [k for (k,) in db.execute("SELECT file_key FROM files WHERE segment = ?",
-                                              (seg.name,))]
+            written = list(seg.spans)
+            keys = sorted(k for part in _batches(written) for (k,) in db.execute(
+                f"SELECT file_key FROM files WHERE segment = ? AND file_key IN "
+                f"({','.join('?' * len(part))})", (seg.name, *part)))
+            moved += keys
             keep = np.zeros(seg.n, dtype=bool)
             for key in keys:
                 first, n = seg.spans[key]
@@ -609,6 +730,7 @@ class IndexStore:
         write_segment(directory, rows=rows, vectors=np.concatenate(vectors),
                       postings=Postings.merge(postings), words=Postings.merge(words),
                       memory=memory)
+        return moved
 
     def _install(self, build: Callable[[Path], None]) -> Path:
         """Build a version in a hidden directory, rename it into place, swap `current` to it,
