@@ -37,6 +37,8 @@ FOREIGN_LIFT = 0.5  # share of the missing word overlap that dense similarity ma
 SENSE_CHUNKS = 6  # a unit's own dense similarity is computed in the first chunks retrieved...
 SENSE_UNITS = 16  # ...for this many units at most (the best by words and answer type)
 SENSE_WEIGHT = 0.35
+CONFIRM_CHUNKS = 3  # meaning confirms a weakly worded answer among the units of these chunks...
+CONFIRM_UNITS = 40  # ...the best this many by score
 SENSE_BAND = 0.08  # units this close (cosine) to the most similar one gain, in proportion
 MAX_CACHED_VECTORS = 20000
 DEFINES = 0.35  # what a unit that expands or defines the asked term gains
@@ -96,6 +98,9 @@ class ExtractiveAnswerer:
     # (a question in another language than the page). Optional: without it the chunk's
     # similarity stands in for each of its units.
     embedder: "Embedder | None" = None
+    # Compose the closest passages even when support is low, and leave answering or refusing
+    # to the calibrated gate (the service's `Calibrator`), which weighs all the signals.
+    compose_unsupported: bool = False
     _vectors: dict = field(default_factory=dict, repr=False)
 
     def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
@@ -113,11 +118,14 @@ class ExtractiveAnswerer:
         best = max(candidates, key=lambda c: (round(c.score / TIE), c.lexical))
         selected = self._select(prof, weights, candidates, best)
         confidence, ok, signals = self._decide(prof, best, selected, candidates)
-        if not ok:
+        if not ok and self._meaning_confirms(prof, question, best, candidates, signals):
+            ok = True  # a paraphrase: words barely overlap, meaning and answer type agree
+        if not ok and not self.compose_unsupported:
             answer = self._refusal(question, hits, candidates, id=id, confidence=confidence)
         else:
             answer = self._compose(question, _value_first(prof, selected), hits, id=id,
                                    confidence=confidence, language=language)
+        signals["extractive.supported"] = float(ok)
         answer.signals = signals
         return answer
 
@@ -275,6 +283,48 @@ class ExtractiveAnswerer:
             # the most similar one lose, the closest keep their score.
             c.score -= SENSE_WEIGHT * (1 - near_top)
             c.chunk_score -= SENSE_WEIGHT * (1 - near_top)
+
+    def _meaning_confirms(self, prof: QuestionProfile, question: str, best: Candidate,
+                          candidates: list[Candidate], signals: dict[str, float]) -> bool:
+        """A paraphrase ("a slice of the economy from visitors" for "tourism accounts for 24 %
+        of GDP") shares too few words with its answer for word coverage to support it. Two
+        independent judges agreeing can: the best unit holds the kind of value asked for,
+        about the question's subject, and the embedder, reading every unit of the leading
+        passages, finds none closer in meaning to the question. Either judge alone picks a
+        wrong sentence too often to answer on (meaning alone chose the right sentence for
+        under half of the development questions); a question the documents do not answer
+        rarely gets both. Only measured when words alone would refuse, so it costs nothing
+        for the usual question. The answer keeps its low support, and so its hedge."""
+        signals["extractive.meaning_confirms"] = 0.0
+        if (self.embedder is None or not prof.types or best.foreign
+                or signals.get("extractive.value_in_best") != 1.0
+                or signals.get("extractive.subject") != 1.0
+                or signals.get("extractive.type_support", 0.0) <= 0.15 + 1e-9):
+            return False
+        pool = [c for c in candidates if c.rank < CONFIRM_CHUNKS and c.unit.kind != "lead"]
+        pool = sorted(pool, key=lambda c: -c.score)[:CONFIRM_UNITS]
+        if best not in pool or len(pool) < 2:
+            return False
+        sims = self._similarities(question, [c.unit.text for c in pool])
+        closest = max(range(len(pool)), key=lambda i: sims[i])
+        agrees = pool[closest].unit.text == best.unit.text
+        signals["extractive.meaning_confirms"] = float(agrees)
+        return agrees
+
+    def _similarities(self, question: str, texts: list[str]) -> list[float]:
+        """Cosine similarity of each text to the question (unit vectors cached per embedder)."""
+        assert self.embedder is not None
+        vectors = _vectors_of(self.embedder, self._vectors)
+        missing = [t for t in dict.fromkeys(texts) if t not in vectors]
+        if missing:
+            if len(vectors) > MAX_CACHED_VECTORS:
+                vectors.clear()
+            vectors.update(zip(missing, self.embedder.embed_documents(missing)))
+        key = ("query", question)
+        if key not in vectors:
+            vectors[key] = self.embedder.embed_query(question)
+        query = vectors[key]
+        return [float(vectors[t] @ query) for t in texts]
 
     @staticmethod
     def _rerank(hits: Sequence[Hit], candidates: list[Candidate]) -> list[Hit]:
