@@ -98,9 +98,6 @@ class ExtractiveAnswerer:
     # (a question in another language than the page). Optional: without it the chunk's
     # similarity stands in for each of its units.
     embedder: "Embedder | None" = None
-    # Compose the closest passages even when support is low, and leave answering or refusing
-    # to the calibrated gate (the service's `Calibrator`), which weighs all the signals.
-    compose_unsupported: bool = False
     _vectors: dict = field(default_factory=dict, repr=False)
 
     def answer(self, question: str, hits: Sequence[Hit], *, id: str | None = None) -> Answer:
@@ -120,12 +117,11 @@ class ExtractiveAnswerer:
         confidence, ok, signals = self._decide(prof, best, selected, candidates)
         if not ok and self._meaning_confirms(prof, question, best, candidates, signals):
             ok = True  # a paraphrase: words barely overlap, meaning and answer type agree
-        if not ok and not self.compose_unsupported:
+        if not ok:
             answer = self._refusal(question, hits, candidates, id=id, confidence=confidence)
         else:
             answer = self._compose(question, _value_first(prof, selected), hits, id=id,
                                    confidence=confidence, language=language)
-        signals["extractive.supported"] = float(ok)
         answer.signals = signals
         return answer
 
