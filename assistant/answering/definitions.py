@@ -82,13 +82,21 @@ def expands(text: str, acronym: str) -> bool:
     return _initials_spell(text, acronym)
 
 
+def _spelled_letters(acronym: str) -> str:
+    """The initials an acronym stands for, a letter followed by a small count written once:
+    "S3" is three words starting with S (Smart Specialisation Strategy), "RIS3" is R, I and
+    three S's, "W3C" is W, W, W, C."""
+    return re.sub(r"([A-Za-z])([2-4])(?!\d)", lambda m: m.group(1) * int(m.group(2)),
+                  acronym).upper()
+
+
 _SMALL_WORDS = frozenset({"and", "of", "for", "the", "on", "in", "&", "de", "y"})
 
 
 def _initials_spell(text: str, acronym: str) -> bool:
     """A run of capitalised words whose initials spell the acronym ("European Innovation
     Partnership" for EIP), small words in between allowed; letters-only acronyms of 3+."""
-    letters = acronym.upper()
+    letters = _spelled_letters(acronym)
     if not (letters.isalpha() and len(letters) >= 3):
         return False
     words = re.findall(r"[\w&]+", text)

@@ -34,10 +34,13 @@ if TYPE_CHECKING:
 
 MAX_SENTENCES = 3
 FOREIGN_LIFT = 0.5  # share of the missing word overlap that dense similarity may make up
-SENSE_CHUNKS = 6  # a unit's own dense similarity is computed in the first chunks retrieved...
-SENSE_UNITS = 16  # ...for this many units at most (the best by words and answer type)
+SENSE_CHUNKS = 6  # a unit's own dense similarity is computed in the first foreign chunks...
+SENSE_UNITS = 48  # ...for this many units at most (the best by words and answer type)
 SENSE_WEIGHT = 0.35
+CONFIRM_CHUNKS = 3  # meaning confirms a weakly worded answer among the units of these chunks...
+CONFIRM_UNITS = 40  # ...the best this many by score
 SENSE_BAND = 0.08  # units this close (cosine) to the most similar one gain, in proportion
+SENSE_TIE = 0.02  # foreign units this close to the chosen one's similarity are quoted with it
 MAX_CACHED_VECTORS = 20000
 DEFINES = 0.35  # what a unit that expands or defines the asked term gains
 MIN_BACKGROUND_CHUNKS = 30  # a name in over a third of the chunks is background ("Europe")
@@ -113,9 +116,12 @@ class ExtractiveAnswerer:
         best = max(candidates, key=lambda c: (round(c.score / TIE), c.lexical))
         selected = self._select(prof, weights, candidates, best)
         confidence, ok, signals = self._decide(prof, best, selected, candidates)
+        if not ok and self._meaning_confirms(prof, question, best, candidates, signals):
+            ok = True  # a paraphrase: words barely overlap, meaning and answer type agree
         if not ok:
             answer = self._refusal(question, hits, candidates, id=id, confidence=confidence)
         else:
+            selected += _sense_companions(prof, best, selected, candidates)
             answer = self._compose(question, _value_first(prof, selected), hits, id=id,
                                    confidence=confidence, language=language)
         answer.signals = signals
@@ -240,16 +246,27 @@ class ExtractiveAnswerer:
     def _sense(self, prof: QuestionProfile, question: str, candidates: list[Candidate]) -> None:
         """Where the page is in another language than the question, words cannot say which of
         its sentences answers; the embedder's similarity of each unit to the question can.
-        Bounded: only the best units of the first chunks (those holding the kind of answer
-        asked for first), in one batch, vectors cached. Only units close to the most similar
-        one gain: the model's similarities are compressed, and a spread-out scale would turn
-        noise into preference."""
+        Bounded: only the best units of the first chunks in another language (those holding
+        the kind of answer asked for first), in one batch, vectors cached; a foreign unit left
+        unmeasured counts as far in meaning, so that measuring never puts a unit behind one
+        that was not looked at. Only units close to the most similar one gain: the model's
+        similarities are compressed, and a spread-out scale would turn noise into preference."""
         if self.embedder is None:
             return
-        pool = [c for c in candidates if c.foreign and c.rank < SENSE_CHUNKS]
+        # The first foreign chunks retrieved, whatever their rank: similarity across languages
+        # runs lower than within one, so a page in another language ranks below pages in the
+        # question's own language that merely share its topic.
+        chunks = set(list(dict.fromkeys(id(c.hit) for c in candidates if c.foreign))[:SENSE_CHUNKS])
+        foreign = [c for c in candidates if c.foreign]
+        pool = [c for c in foreign if id(c.hit) in chunks]
         if len(pool) < 2:
             return
         pool = sorted(pool, key=lambda c: (-bool(c.types & prof.types), -c.score))[:SENSE_UNITS]
+        measured = {id(c) for c in pool}
+        for c in foreign:
+            if id(c) not in measured:  # not measured: no closer in meaning than the farthest
+                c.score -= SENSE_WEIGHT
+                c.chunk_score -= SENSE_WEIGHT
         texts = [c.unit.text for c in pool]
         vectors = _vectors_of(self.embedder, self._vectors)
         missing = [t for t in dict.fromkeys(texts) if t not in vectors]
@@ -275,6 +292,48 @@ class ExtractiveAnswerer:
             # the most similar one lose, the closest keep their score.
             c.score -= SENSE_WEIGHT * (1 - near_top)
             c.chunk_score -= SENSE_WEIGHT * (1 - near_top)
+
+    def _meaning_confirms(self, prof: QuestionProfile, question: str, best: Candidate,
+                          candidates: list[Candidate], signals: dict[str, float]) -> bool:
+        """A paraphrase ("a slice of the economy from visitors" for "tourism accounts for 24 %
+        of GDP") shares too few words with its answer for word coverage to support it. Two
+        independent judges agreeing can: the best unit holds the kind of value asked for,
+        about the question's subject, and the embedder, reading every unit of the leading
+        passages, finds none closer in meaning to the question. Either judge alone picks a
+        wrong sentence too often to answer on (meaning alone chose the right sentence for
+        under half of the development questions); a question the documents do not answer
+        rarely gets both. Only measured when words alone would refuse, so it costs nothing
+        for the usual question. The answer keeps its low support, and so its hedge."""
+        signals["extractive.meaning_confirms"] = 0.0
+        if (self.embedder is None or not prof.types or best.foreign
+                or signals.get("extractive.value_in_best") != 1.0
+                or signals.get("extractive.subject") != 1.0
+                or signals.get("extractive.type_support", 0.0) <= 0.15 + 1e-9):
+            return False
+        pool = [c for c in candidates if c.rank < CONFIRM_CHUNKS and c.unit.kind != "lead"]
+        pool = sorted(pool, key=lambda c: -c.score)[:CONFIRM_UNITS]
+        if best not in pool or len(pool) < 2:
+            return False
+        sims = self._similarities(question, [c.unit.text for c in pool])
+        closest = max(range(len(pool)), key=lambda i: sims[i])
+        agrees = pool[closest].unit.text == best.unit.text
+        signals["extractive.meaning_confirms"] = float(agrees)
+        return agrees
+
+    def _similarities(self, question: str, texts: list[str]) -> list[float]:
+        """Cosine similarity of each text to the question (unit vectors cached per embedder)."""
+        assert self.embedder is not None
+        vectors = _vectors_of(self.embedder, self._vectors)
+        missing = [t for t in dict.fromkeys(texts) if t not in vectors]
+        if missing:
+            if len(vectors) > MAX_CACHED_VECTORS:
+                vectors.clear()
+            vectors.update(zip(missing, self.embedder.embed_documents(missing)))
+        key = ("query", question)
+        if key not in vectors:
+            vectors[key] = self.embedder.embed_query(question)
+        query = vectors[key]
+        return [float(vectors[t] @ query) for t in texts]
 
     @staticmethod
     def _rerank(hits: Sequence[Hit], candidates: list[Candidate]) -> list[Hit]:
@@ -387,13 +446,20 @@ class ExtractiveAnswerer:
         phrases = _name_phrases(_own_words(prof.text), distinctive - set(prof.role))
         name_weight = sum(weights.get(t, 0.0) for phrase in phrases for t in phrase)
 
+        # Across languages only the names spelt alike in the passages in other languages
+        # ("Kittilä", "REMIX") can say what a passage is about: a capitalised word the other
+        # languages translate ("Comisión Europea", a German noun) is no name to look for there.
+        foreign_words = frozenset().union(
+            *(_chunk_words(h) for h in {id(c.hit): c.hit for c in candidates if c.foreign}.values()))
+        anchors = [phrase for phrase in phrases if all(_match(t, foreign_words) for t in phrase)]
+
         def about_subject(c: Candidate) -> bool:
             if not phrases:
                 return True
             words = _chunk_words(c.hit)
-            found = [phrase for phrase in phrases if all(_match(t, words) for t in phrase)]
             if c.foreign:  # names are mostly spelt alike across languages; some are not
-                return bool(found)
+                return not anchors or any(all(_match(t, words) for t in a) for a in anchors)
+            found = [phrase for phrase in phrases if all(_match(t, words) for t in phrase)]
             return sum(weights.get(t, 0.0) for phrase in found for t in phrase) >= name_weight / 2
 
         typed_support = 1.0
@@ -593,6 +659,22 @@ def _sense_agrees(best: Candidate, candidates: list[Candidate]) -> float:
     if not measured or best.sense is None:
         return -1.0
     return float(best.sense >= max(c.sense for c in measured) - 1e-9)
+
+
+def _sense_companions(prof: QuestionProfile, best: Candidate, selected: list[Candidate],
+                      candidates: list[Candidate]) -> list[Candidate]:
+    """Units of pages in another language that are as close in meaning to the question as the
+    chosen one, within what the model's similarity can tell apart, and hold what was asked for:
+    quoted with it (up to MAX_SENTENCES units in all), the closest first. Where words cannot
+    overlap, the unit that answers is often one of a few the model ranks alike. The decision
+    to answer was taken on the chosen unit alone."""
+    if not best.foreign or best.sense is None or len(selected) >= MAX_SENTENCES:
+        return []
+    near = [c for c in candidates
+            if c.sense is not None and all(c is not s for s in selected) and c.unit.kind != "lead"
+            and c.sense >= best.sense - SENSE_TIE and (not prof.types or prof.types & c.types)]
+    near.sort(key=lambda c: -(c.sense or 0.0))
+    return near[: MAX_SENTENCES - len(selected)]
 
 
 def _refers_back(units: list[Unit], i: int) -> bool:
