@@ -5,7 +5,6 @@ embedder (the point is meaning), and acronyms written with a count ("S3")."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest

