@@ -325,6 +325,12 @@ def synthetic_corpus(source: Path, target: Path, *, chunks: int, seed: int = 7) 
         paras = [p.strip() for p in body.split("\n\n") if len(p.split()) >= 12]
         if len(paras) >= 2:
             bodies.append((title, paras))
+    if not bodies:
+        from .errors import AssistantError
+
+        raise AssistantError(f"no .txt/.md documents with paragraphs under {source} to build "
+                             "synthetic corpora from: run the bench inside the checkout or set "
+                             "ASSISTANT_CORPUS_DIR")
     target.mkdir(parents=True, exist_ok=True)
     docs = max(1, chunks // 2)
     for n in range(docs):

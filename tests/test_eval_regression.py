@@ -89,13 +89,16 @@ def test_eval_meets_floors(embedder: str, name: str, real_assistant) -> None:
 # 0.05 (refusals: one lost refusal, 1/12); confident-wrong must stay at the 0.03 goal.
 # One question moves answer_accuracy by 1/68 = 0.015 and confident_wrong by 1/80 = 0.0125.
 # Measured when set (calibration.json re-fitted on the three dev/seed sets with e5):
-#   minilm  hit@3 0.897  answer_accuracy 0.735  refused 0.833  hedged 0.463  confident_wrong 0.013
-#   e5      hit@3 0.971  answer_accuracy 0.750  refused 0.917  hedged 0.487  confident_wrong 0.000
+#   minilm  hit@3 0.868  answer_accuracy 0.750  refused 0.833  false_refusals 0.103
+#           hedged 0.500  confident_wrong 0.013
+#   e5      hit@3 0.971  answer_accuracy 0.838  refused 0.917  false_refusals 0.044
+#           hedged 0.525  confident_wrong 0.000
 REALISTIC_FLOORS: dict[str, dict[str, float]] = {
-    "minilm": {"hit@3": 0.85, "answer_accuracy": 0.68, "refused_unanswerable": 0.75},
-    "e5": {"hit@3": 0.92, "answer_accuracy": 0.70, "refused_unanswerable": 0.83},
+    "minilm": {"hit@3": 0.85, "answer_accuracy": 0.70, "refused_unanswerable": 0.75},
+    "e5": {"hit@3": 0.92, "answer_accuracy": 0.78, "refused_unanswerable": 0.83},
 }
 REALISTIC_MAX_CONFIDENT_WRONG: dict[str, float] = {"minilm": 0.03, "e5": 0.03}
+REALISTIC_MAX_FALSE_REFUSALS: dict[str, float] = {"minilm": 0.15, "e5": 0.09}
 
 
 @pytest.mark.slow
@@ -120,6 +123,9 @@ def test_realistic_set_meets_floors_and_reports_confident_wrong(embedder: str,
               f"confident_wrong={m['confident_wrong']:.3f} hedged={m['hedged']:.3f}")
     failures = [f"{key} {metrics[key]:.3f} < floor {floor:.2f}"
                 for key, floor in REALISTIC_FLOORS[embedder].items() if metrics[key] < floor]
+    if metrics["false_refusals"] > REALISTIC_MAX_FALSE_REFUSALS[embedder]:
+        failures.append(f"false_refusals {metrics['false_refusals']:.3f} > ceiling "
+                        f"{REALISTIC_MAX_FALSE_REFUSALS[embedder]:.2f}")
     if metrics["confident_wrong"] > REALISTIC_MAX_CONFIDENT_WRONG[embedder]:
         failures.append(f"confident_wrong {metrics['confident_wrong']:.3f} > ceiling "
                         f"{REALISTIC_MAX_CONFIDENT_WRONG[embedder]:.2f}")
