@@ -267,18 +267,7 @@ class ExtractiveAnswerer:
             if id(c) not in measured:  # not measured: no closer in meaning than the farthest
                 c.score -= SENSE_WEIGHT
                 c.chunk_score -= SENSE_WEIGHT
-        texts = [c.unit.text for c in pool]
-        vectors = _vectors_of(self.embedder, self._vectors)
-        missing = [t for t in dict.fromkeys(texts) if t not in vectors]
-        if missing:
-            if len(vectors) > MAX_CACHED_VECTORS:
-                vectors.clear()
-            vectors.update(zip(missing, self.embedder.embed_documents(missing)))
-        key = ("query", question)
-        if key not in vectors:
-            vectors[key] = self.embedder.embed_query(question)
-        query = vectors[key]
-        sims = [float(vectors[t] @ query) for t in texts]
+        sims = self._similarities(question, [c.unit.text for c in pool])
         top = max(sims)
         for c, sim in zip(pool, sims):
             c.sense = sim
