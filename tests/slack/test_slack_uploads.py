@@ -98,7 +98,10 @@ def test_token_never_sent_elsewhere_nor_logged(admin_bot: Bot, caplog: pytest.Lo
     admin_bot.slack.wait_for(lambda: len(admin_bot.slack.of("chat.update")) >= 3, what="three outcomes")
     admin_bot.settle()
     replies = [m["text"] for m in admin_bot.slack.of("chat.update")]
-    assert "could not download it" in replies[1] and replies[2].startswith("Added *ok.txt*")
+    # The two later uploads are handled side by side: either may finish first.
+    later = replies[1:3]
+    assert sum("could not download it" in r for r in later) == 1
+    assert sum(r.startswith("Added *ok.txt*") for r in later) == 1
     logged = "\n".join(r.getMessage() + (str(r.exc_info[1]) if r.exc_info else "") for r in caplog.records)
     assert logged  # debug logging really ran
     assert TOKEN not in logged
