@@ -114,6 +114,13 @@ class ExtractiveAnswerer:
         # not to whichever chunk came first: a heading that restates the question ties with
         # the sentence that answers it.
         best = max(candidates, key=lambda c: (round(c.score / TIE), c.lexical))
+        acronym = asked_expansion(_own_words(prof.text))
+        if acronym and not best.defines:
+            # "What does S3 stand for?": a sentence that names it (or a longer acronym holding
+            # it, "RIS3") and spells it out answers, however many of the question's words a
+            # sentence that merely uses it shares.
+            best = max((c for c in candidates if c.defines and acronym in c.unit.text),
+                       key=lambda c: (round(c.score / TIE), c.lexical), default=best)
         selected = self._select(prof, weights, candidates, best)
         confidence, ok, signals = self._decide(prof, best, selected, candidates)
         if not ok and self._meaning_confirms(prof, question, best, candidates, signals):
@@ -451,18 +458,37 @@ class ExtractiveAnswerer:
             found = [phrase for phrase in phrases if all(_match(t, words) for t in phrase)]
             return sum(weights.get(t, 0.0) for phrase in found for t in phrase) >= name_weight / 2
 
-        typed_support = 1.0
-        for answer_type in prof.types:
-            typed = [lifted(c, c.context_coverage) for c in selected
-                     if answer_type in c.types and about_subject(c)]
-            typed_support = min(typed_support, max(typed, default=0.0) + 0.15)
+        def typed_in(units: list[Candidate]) -> float:
+            share = 1.0
+            for answer_type in prof.types:
+                typed = [lifted(c, c.context_coverage) for c in units
+                         if answer_type in c.types and about_subject(c)]
+                share = min(share, max(typed, default=0.0) + 0.15)
+            return share
+
+        def passage_support(units: list[Candidate]) -> float:
+            near = set().union(*(u.near for u in units))
+            covered = sum(w * _match(t, near) for t, w in weights.items()) / total
+            return min(lifted(units[0], covered), typed_in(units))
+
+        typed_support = typed_in(selected)
+        # One passage must carry the answer: words of the question found in one document and
+        # the value asked for in another ("unemployment … lower" in Kittilä's page, a figure
+        # about Lower Silesia in its own) support nothing together.
+        by_doc: dict[str, list[Candidate]] = {}
+        for c in selected:
+            by_doc.setdefault(c.hit.chunk.doc_id, []).append(c)
+        if len(by_doc) > 1:
+            support = min(support, max(passage_support(units) for units in by_doc.values()))
         support = min(support, typed_support)
         others = [c.score for c in candidates if c.hit.chunk.doc_id != best.hit.chunk.doc_id]
         margin = best.score - max(others, default=0.0)
         typed_ok = bool(prof.types) and typed_support > 0.15 + 1e-9
         # A clear winner that holds what was asked for, about the subject, answers even in
         # other words than the question's.
-        if typed_ok and margin >= self.thresholds.clear_margin and lexical >= self.thresholds.min_lexical:
+        winner_typed = typed_ok and bool(prof.types & best.types) and about_subject(best)
+        if (winner_typed and margin >= self.thresholds.clear_margin
+                and lexical >= self.thresholds.min_lexical):
             support = max(support, self.thresholds.min_support)
         expansion = asked_expansion(_own_words(prof.text))
         expanded = any(c.defines for c in selected)
@@ -571,6 +597,10 @@ _NAME_RUN = re.compile(
 
 
 _ASKED_KIND = re.compile(r"\b(?:which|what|whose)\s+$", re.I)
+_TOPIC_BEFORE = re.compile(r"\b(?:partnership|platform|programme|initiative|strategy|network|"
+                           r"workshop|conference|call)\s+(?:on|for)\s+$", re.I)
+_TITLE_TAIL = re.compile(r"(?:\s+(?!(?:in|by|and|at|during|from|with|was|is|were|are|did|does|"
+                         r"has|have)\b)[a-z][\w’'-]*)*")
 _MONTH = re.compile(_MONTHS)
 
 
@@ -581,7 +611,12 @@ def _name_phrases(question: str, terms: frozenset[str]) -> list[tuple[str, ...]]
     for match in _NAME_RUN.finditer(question):
         if _ASKED_KIND.search(question[: match.start()]):
             continue  # "which Finnish town": describes the answer, not the subject
-        tokens = tuple(t for t in tokenize(match.group(0), query=True)
+        name = match.group(0)
+        if _TOPIC_BEFORE.search(question[: match.start()]):
+            # "the partnership on Advanced materials for batteries": a title in sentence case
+            # runs on past its one capital, to the end of the clause.
+            name += _TITLE_TAIL.match(question, match.end()).group(0)
+        tokens = tuple(t for t in tokenize(name, query=True)
                        if t in terms and not _MONTH.fullmatch(t))  # "April": a date, no subject
         if tokens:
             phrases.append(tokens)

@@ -49,7 +49,8 @@ _QUESTION_WORDS = frozenset(
     "take took make made bring brought come came give gave hold held get got talk talked "
     "could would should can may might will shall also apart besides besid itself "
     "please tell describe explain list through about into within during among across via "
-    "like such other others it its itself their theirs them they this that these those part".split()
+    "like such other others it its itself their theirs them they this that these those part "
+    "cite cited cites mention mentioned mentions say says said quoted".split()
 )
 _stemmer = Stemmer.Stemmer("english")
 _QUESTION_STEMS = frozenset(_stemmer.stemWords(sorted(_QUESTION_WORDS)))
