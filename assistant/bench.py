@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -375,30 +375,115 @@ def _add_note(corpus: Path, i: int) -> None:
 
 
 def _recall_at_10(assistant, questions: list[str]) -> str:
-    """recall@10 of an HNSW index over this size's vectors against exact search (what a
-    segment past APPROX_FROM rows would use), and its search time."""
-    import faiss
-
-    from .retrieval import segment as seg
-
+    """recall@10 of the approximate search a segment past APPROX_FROM rows would use, over
+    this size's vectors, against exact search: strict / counting ties, and its search time."""
     reader = assistant.reader()
     vectors = reader.vectors()
     if len(vectors) < 1000:
         return "-"
-    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], seg.HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = seg.HNSW_EF_CONSTRUCTION
-    hnsw.add(vectors)
-    params = faiss.SearchParametersHNSW(efSearch=seg.HNSW_EF_SEARCH)
     queries = [np.asarray(assistant._query().embed_query(q), dtype=np.float32) for q in questions]
-    queries += [vectors[i] + 0.01 for i in range(0, len(vectors), max(1, len(vectors) // 45))]
-    hits, times = 0, []
-    for q in queries:
-        exact = np.argsort(-(vectors @ q))[:10]
-        started = time.perf_counter()
-        _, ids = hnsw.search(q.reshape(1, -1), 10, params=params)
-        times.append((time.perf_counter() - started) * 1000)
-        hits += len(set(exact.tolist()) & set(ids[0].tolist()))
-    return f"{hits / (10 * len(queries)):.3f} ({statistics.median(times):.2f} ms)"
+    (strict, tied, ms), = approximate_recall(vectors, queries + _near_rows(vectors, 45))
+    return f"{strict:.3f} / {tied:.3f} ({ms:.2f} ms)"
+
+
+def _near_rows(vectors: np.ndarray, count: int) -> list[np.ndarray]:
+    """Queries next to `count` stored vectors spread over the rows."""
+    step = max(1, len(vectors) // count)
+    return [np.asarray(vectors[i], dtype=np.float32) + 0.01 for i in range(0, len(vectors), step)][:count]
+
+
+def approximate_recall(vectors: np.ndarray, queries: list[np.ndarray], *,
+                       nprobe: Sequence[int] = ()) -> list[tuple[float, float, float]]:
+    """recall@10 of the partitioned search a segment of these vectors builds
+    (partition.Partition, probing partition.probes_for its size, or each count of `nprobe`)
+    against exact search: (strict, counting ties, search p50 in ms) per probe count."""
+    from .retrieval.partition import Partition, top_k
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    partition = Partition.build(vectors)
+    qs = [np.ascontiguousarray(q, dtype=np.float32).reshape(-1) for q in queries]
+    exact = [vectors @ q for q in qs]
+    out = []
+    for probes in (nprobe or [None]):
+        strict = tied = 0
+        times = []
+        for q, scores in zip(qs, exact):
+            spent, (_, rows) = _timed(lambda: top_k(
+                vectors, q, partition.candidates(q, 10, None, nprobe=probes), 10))
+            times.append(spent * 1000)
+            s, t = tie_aware_hits(rows, scores)
+            strict, tied = strict + s, tied + t
+        out.append((strict / (10 * len(qs)), tied / (10 * len(qs)), statistics.median(times)))
+    return out
+
+
+def ingest_like_vectors(*, settings: Settings, chunks: int, work: Path) -> np.ndarray:
+    """The vectors an ingest of the `synthetic_corpus` of about `chunks` chunks stores,
+    without the ingest: its files loaded and chunked by the ingest's loader and chunker, the
+    chunks' embedding texts embedded with hash-384 (repeated paragraphs, so near-ties, as in
+    `bench --scale`)."""
+    from .embedding import HashingEmbedder
+    from .ingest.chunking import chunk_document
+    from .ingest.loaders import load_document
+
+    corpus = work / "corpus-vectors"
+    synthetic_corpus(settings.corpus_dir, corpus, chunks=chunks)
+    texts = [c.embedding_text() for path in sorted(corpus.rglob("*.txt"))
+             for c in chunk_document(load_document(path, root=corpus))]
+    shutil.rmtree(corpus, ignore_errors=True)
+    vectors = word_summed_vectors(texts)
+    embedder = HashingEmbedder(dim=vectors.shape[1])
+    checked = [0, len(texts) // 2, len(texts) - 1]
+    if not all(np.allclose(embedder.embed_documents([texts[i]])[0], vectors[i], atol=1e-5)
+               for i in checked):
+        raise AssertionError("the summed word vectors differ from the hash embedder's")
+    return vectors
+
+
+def word_summed_vectors(texts: Sequence[str], *, dim: int = 384) -> np.ndarray:
+    """The hash embedder's vectors of `texts`, each word embedded once: its vector is the
+    normalised sum of one vector per word (see `hash_vectors`), so a text is a sparse
+    word-count row times the word vectors (equal to the embedder's up to float rounding)."""
+    import scipy.sparse as sparse
+
+    from .embedding import _TOKEN, HashingEmbedder, normalise
+
+    embedder = HashingEmbedder(dim=dim)
+    vocab: dict[str, int] = {}
+    cols = [[vocab.setdefault(w, len(vocab)) for w in _TOKEN.findall(t.lower())] for t in texts]
+    words = np.stack([embedder._vector(w) for w in vocab]) if vocab else np.zeros((0, dim))
+    counts = sparse.csr_matrix(
+        (np.ones(sum(map(len, cols)), dtype=np.float32),
+         np.asarray([c for row in cols for c in row], dtype=np.int64),
+         np.cumsum([0] + [len(c) for c in cols])), shape=(len(texts), len(vocab)))
+    return normalise(np.asarray(counts @ words, dtype=np.float32))
+
+
+def run_recall_bench(*, settings: Settings, chunks: int, echo: Callable[[str], None],
+                     nprobe: Sequence[int] = (8, 16, 32, 64)) -> None:
+    """recall@10 of the partitioned search (strict and counting ties) and its time per probe
+    count, on the vectors of an ingest of the synthetic corpus of about `chunks` chunks (see
+    `ingest_like_vectors`), for the dev questions and for queries next to stored chunks."""
+    from .embedding import HashingEmbedder
+    from .retrieval.partition import lists_for, probes_for
+
+    work = Path(tempfile.mkdtemp(prefix="remix-recall-"))
+    try:
+        made_s, vectors = _timed(lambda: ingest_like_vectors(settings=settings, chunks=chunks,
+                                                             work=work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    embedder = HashingEmbedder(dim=vectors.shape[1])
+    groups = {"questions": [embedder.embed_query(q) for q in _bench_questions()],
+              "near rows": _near_rows(vectors, 45)}
+    echo(f"{len(vectors)} ingest-like vectors in {made_s:.0f} s; {lists_for(len(vectors))} "
+         f"partitions, segments probe {probes_for(lists_for(len(vectors)))}")
+    for name, queries in groups.items():
+        build_s, results = _timed(lambda: approximate_recall(vectors, queries, nprobe=nprobe))
+        for probes, (strict, tied, ms) in zip(nprobe, results):
+            echo(f"  {name} ({len(queries)}), probe {probes}: recall@10 strict {strict:.3f}, "
+                 f"counting ties {tied:.3f}, p50 {ms:.2f} ms")
+        echo(f"  (partition build and searches {build_s:.0f} s)")
 
 
 def _upload_note(i: int) -> bytes:
@@ -451,7 +536,8 @@ def _scale_row(settings: Settings, work: Path, size: int, questions: list[str]) 
 _SCALE_HEADER = ["docs/chunks", "full ingest", "add one doc (ingest walk)",
                  "add one doc (upload path)", "add, new process / RSS",
                  "ingest FILE, new process / RSS", "unchanged re-ingest", "warm search p50",
-                 "cold ask / RSS", "disk/chunk", "segments", "HNSW recall@10"]
+                 "cold ask / RSS", "disk/chunk", "segments",
+                 "IVF recall@10 strict / ties"]
 
 
 def _seconds(cell: str) -> float:
@@ -538,16 +624,105 @@ def hash_vectors(chunks: _SyntheticChunks, n: int, *, dim: int = 384,
         yield normalise(np.asarray(counts @ words) + own)
 
 
-def run_search_bench(*, settings: Settings, n: int, echo: Callable[[str], None],
-                     queries: int = 50) -> None:
-    """Warm dense search at `n` chunks without ingesting them: hash-384 vectors of synthetic
-    chunks built directly (see `hash_vectors`), searched exactly (what a segment under APPROX_FROM rows does) and
-    through HNSW with the segments' parameters, whose recall@10 against exact search is
-    reported. One query thread, as the bot runs; the HNSW build uses every core."""
+_DEV_QA = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev" / "qa.jsonl"
+
+
+def _bench_questions() -> list[str]:
+    """The bench's questions plus the dev set's (in a checkout): real questions, so BM25 meets
+    the project's common words, not only rare ones."""
+    extra = [i.question for i in load_qa(_DEV_QA)] if _DEV_QA.is_file() else []
+    return list(dict.fromkeys(DEFAULT_QUESTIONS + extra))
+
+
+class _SyntheticStored:
+    """Synthetic chunks 0..n-1 as the store's input (`IndexChange.chunks`), made when read
+    rather than held: two chunks per file, an empty title, so a chunk's embedding text is its
+    text and its stored vector is `hash_vectors`'. Records when each full pass over it starts
+    and ends (the store's first pass is the tokenising one)."""
+
+    def __init__(self, chunks: _SyntheticChunks, n: int) -> None:
+        from .access import PUBLIC
+        from .retrieval.store import FileRecord
+
+        self.chunks, self.n = chunks, n
+        self.passes: list[tuple[float, float]] = []
+        self.records = [FileRecord(file_key=self._key(f), doc_id=self._key(f)[1:], sha256=f"{f:064x}",
+                                   size=1, mtime_ns=1, n_chunks=min(2, n - 2 * f), visibility=PUBLIC)
+                        for f in range((n + 1) // 2)]
+
+    @staticmethod
+    def _key(f: int) -> str:
+        return f"/synthetic/doc-{f:07d}.txt"
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int):
+        from .models import Chunk
+        from .retrieval.store import StoredChunk
+
+        key = self._key(i // 2)
+        chunk = Chunk(chunk_id=f"{key[1:]}#{i % 2}", doc_id=key[1:], title="",
+                      text=self.chunks.text(i))
+        return StoredChunk(chunk=chunk, file_key=key, text_hash=f"{i:016x}")
+
+    def __iter__(self):
+        started = time.perf_counter()
+        for i in range(self.n):
+            yield self[i]
+        self.passes.append((started, time.perf_counter()))
+
+
+def _rss_mib() -> float:
+    """Resident set size now (MiB), from /proc (peak RSS is getrusage's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _p50(ms: list[float]) -> str:
+    return f"{statistics.median(ms):.2f} ms" if ms else "-"
+
+
+def tie_aware_hits(found: np.ndarray, exact_scores: np.ndarray, *, k: int = 10,
+                   eps: float = 1e-5) -> tuple[int, int]:
+    """(strict, tie-aware) hits of `found` (row ids) against exact scores of every row:
+    strict counts rows of the exact top-k (ties broken by lower row, as the searcher does);
+    tie-aware counts a row whose exact score is within `eps` of the k-th best, as
+    ann-benchmarks does, since among equal scores any choice is right."""
+    from .retrieval.search import top_indices
+
+    found = np.asarray(found, dtype=np.int64)[:k]
+    found = found[found >= 0]
+    truth = top_indices(exact_scores, k)
+    kth = float(exact_scores[truth[-1]]) if len(truth) else 0.0
+    strict = len(set(truth.tolist()) & set(found.tolist()))
+    tied = int((exact_scores[found] >= kth - eps).sum())
+    return strict, min(tied, k)
+
+
+def _row_vector(reader, row: int) -> np.ndarray:
+    """The stored vector of a physical row (a copy)."""
+    for segment in reader.segments:
+        if segment.base <= row < segment.base + segment.n:
+            return np.array(segment.vectors()[row - segment.base], dtype=np.float32)
+    raise IndexError(row)
+
+
+def build_search_index(*, settings: Settings, n: int, index_dir: Path,
+                       echo: Callable[[str], None]) -> float:
+    """Write synthetic chunks 0..n-1 (see `_SyntheticChunks`) with their hash-384 vectors
+    built directly (see `hash_vectors`) as one index version, through the store itself
+    (`IndexStore.update`: the tokeniser, the BM25 postings, the segment files and the dense
+    index an ingest writes; partitioned from `APPROX_FROM` rows). Returns the seconds it took."""
     import faiss
 
     from .embedding import HashingEmbedder
-    from .retrieval import segment as seg
+    from .retrieval.store import IndexChange, IndexStore
 
     started = time.perf_counter()
     chunks = _SyntheticChunks(settings.corpus_dir)
@@ -557,39 +732,96 @@ def run_search_bench(*, settings: Settings, n: int, echo: Callable[[str], None],
     made_s = time.perf_counter() - started
     embedder = HashingEmbedder(dim=vectors.shape[1])
     checked = [3, n // 2, n - 1]
-    same = all(np.allclose(embedder.embed_documents([chunks.text(i)])[0], vectors[i], atol=1e-5)
-               for i in checked)
+    same = all(np.allclose(embedder.embed_documents([chunks.text(i)])[0], vectors[i],
+                           atol=1e-5) for i in checked)
     echo(f"{n} hash-384 vectors built in {made_s:.0f} s "
          f"(equal to the embedder's on rows {checked}: {'yes' if same else 'NO'})")
-    qs = [embedder.embed_query(q) for q in DEFAULT_QUESTIONS]
-    qs += [vectors[i] + 0.01 for i in range(0, n, max(1, n // (queries - len(qs))))]
-    qs = [np.ascontiguousarray(q, dtype=np.float32).reshape(1, -1) for q in qs[:queries]]
-
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    faiss.omp_set_num_threads(1)
-    exact.search(qs[0], 10)
-    exact_ms, truth = [], []
-    for q in qs:
-        spent, (_, ids) = _timed(lambda: exact.search(q, 10))
-        exact_ms.append(spent * 1000)
-        truth.append(set(ids[0].tolist()))
-    exact.reset()  # its copy of the vectors: memory for the HNSW build
-
     faiss.omp_set_num_threads(os.cpu_count() or 1)
-    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], seg.HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = seg.HNSW_EF_CONSTRUCTION
-    build_s, _ = _timed(lambda: hnsw.add(vectors))
+    stored = _SyntheticStored(chunks, n)
+    write_s, _ = _timed(lambda: IndexStore(index_dir).update(
+        None, IndexChange(chunks=stored, vectors=vectors, added=stored.records),
+        embedder=embedder.name, extra={"dim": int(vectors.shape[1])}))
+    tokenise_s = stored.passes[0][1] - stored.passes[0][0] if stored.passes else float("nan")
+    echo(f"index version written in {write_s:.0f} s (tokenising + postings pass "
+         f"{tokenise_s:.0f} s; the rest is SQLite, arrays and the dense index); peak RSS so far "
+         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; "
+         f"{_dir_size(index_dir) / 1e6:.0f} MB on disk")
+    return made_s + write_s
+
+
+def measure_search(*, settings: Settings, index_dir: Path, echo: Callable[[str], None],
+                   near: int = 45, rounds: int = 5) -> None:
+    """Warm search over the index at `index_dir` (hash-384) through `Assistant.search`, as a
+    question is searched: the BM25 side alone, the dense side alone (with its recall@10
+    against exact search, strict and counting ties) and the whole hybrid search. One query
+    thread, as the bot runs."""
+    import faiss
+
+    from .embedding import HashingEmbedder
+    from .retrieval.partition import probes_for
+    from .retrieval.search import top_indices
+    from .service import Assistant
+
     faiss.omp_set_num_threads(1)
-    params = faiss.SearchParametersHNSW(efSearch=seg.HNSW_EF_SEARCH)
-    hnsw.search(qs[0], 10, params=params)
-    hnsw_ms, hits = [], 0
-    for q, want in zip(qs, truth):
-        spent, (_, ids) = _timed(lambda: hnsw.search(q, 10, params=params))
-        hnsw_ms.append(spent * 1000)
-        hits += len(want & set(ids[0].tolist()))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    echo(f"chunks {n}: exact search p50 {statistics.median(exact_ms):.1f} ms; HNSW (M={seg.HNSW_M}, "
-         f"efConstruction={seg.HNSW_EF_CONSTRUCTION}, efSearch={seg.HNSW_EF_SEARCH}) built in "
-         f"{build_s:.0f} s, search p50 {statistics.median(hnsw_ms):.2f} ms, recall@10 "
-         f"{hits / (10 * len(qs)):.3f} over {len(qs)} queries; peak RSS {rss:.0f} MiB")
+    embedder = HashingEmbedder(dim=384)
+    assistant = Assistant(settings=settings.model_copy(update={
+        "index_dir": index_dir, "embedder": embedder.name}), query_embedder=embedder)
+    open_s, reader = _timed(assistant.reader)
+    first_s, _ = _timed(lambda: reader.lexical)  # live rows, BM25 statistics
+    n = reader.size
+    questions = _bench_questions()
+    echo(f"opened in {open_s * 1000:.0f} ms, live rows and BM25 statistics "
+         f"{first_s * 1000:.0f} ms; {len(reader.segments)} segment(s), "
+         f"{'partitioned (IVF)' if any(s.approximate for s in reader.segments) else 'exact'} dense search")
+
+    def bm25(q: str) -> np.ndarray:  # the lexical side of HybridSearcher.search
+        lexical = reader.lexical.scores(q)
+        pool = np.flatnonzero(lexical > 0)
+        return pool[top_indices(lexical[pool], 50)]
+
+    cold_bm25 = [_timed(lambda: bm25(q))[0] * 1000 for q in questions]  # terms never read
+    bm25_ms = [_timed(lambda: bm25(q))[0] * 1000 for _ in range(rounds) for q in questions]
+    for q in questions:
+        assistant.search(q)
+    hybrid_ms = [_timed(lambda: assistant.search(q))[0] * 1000
+                 for _ in range(rounds) for q in questions]
+
+    groups = {"questions": [embedder.embed_query(q) for q in questions],
+              "near rows": [_row_vector(reader, i) + 0.01  # next to a stored chunk
+                            for i in range(0, n, max(1, n // near))][:near]}
+    dense_ms, exact_ms, recall = [], [], []
+    for name, group in groups.items():
+        strict = tied = 0
+        for q in group:
+            q = np.ascontiguousarray(q, dtype=np.float32)
+            spent, (rows, _) = _timed(lambda: reader.dense_top(q, 10))
+            dense_ms.append(spent * 1000)
+            spent, exact = _timed(lambda: reader.dense_scores(q))
+            exact_ms.append(spent * 1000)
+            s, t = tie_aware_hits(rows, exact)
+            strict, tied = strict + s, tied + t
+        total = 10 * max(len(group), 1)
+        recall.append(f"{name} ({len(group)}) {strict / total:.3f} / {tied / total:.3f}")
+    echo(f"chunks {n}: BM25 (top 50) p50 {_p50(bm25_ms)} warm, {_p50(cold_bm25)} on first "
+         f"use of the terms; hybrid search (Assistant.search, k={settings.k}, hash-384 query "
+         f"embedding included) p50 {_p50(hybrid_ms)}; {len(questions)} questions x {rounds}")
+    how = ", ".join(f"{s.partition.lists} partitions, probe {probes_for(s.partition.lists)}"
+                    for s in reader.segments if s.partition is not None) or "exact"
+    echo(f"chunks {n}: dense top-10 p50 {_p50(dense_ms)} ({how}), exact brute force p50 "
+         f"{_p50(exact_ms)}; recall@10 "
+         f"strict / counting ties: {'; '.join(recall)}; RSS searching {_rss_mib():.0f} MiB")
+    reader.close()
+
+
+def run_search_bench(*, settings: Settings, n: int, echo: Callable[[str], None],
+                     rounds: int = 5) -> None:
+    """Search at `n` chunks without ingesting files: `build_search_index`, then
+    `measure_search`; the build uses every core, the searches one thread."""
+    work = Path(tempfile.mkdtemp(prefix="remix-search-"))
+    try:
+        build_s = build_search_index(settings=settings, n=n, index_dir=work / "index", echo=echo)
+        measure_search(settings=settings, index_dir=work / "index", echo=echo, rounds=rounds)
+        echo(f"chunks {n}: built in {build_s:.0f} s in all; peak RSS "
+             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

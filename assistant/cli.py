@@ -315,15 +315,22 @@ def calibrate(qa_files: tuple[Path, ...], corpus_dirs: tuple[Path, ...], embedde
 @click.option("--sizes", default="2000,10000,40000", show_default=True,
               help="Chunk counts for --scale, comma-separated.")
 @click.option("--search-only", "search_only", type=click.IntRange(min=100), default=None,
-              metavar="N", help="With --scale: dense search at N chunks (exact and HNSW, "
-              "recall@10) on hash vectors built directly, without ingesting (e.g. 1000000).")
+              metavar="N", help="With --scale: search at N chunks (BM25, dense with its "
+              "recall@10, hybrid) over synthetic chunks written as an index, without ingesting "
+              "files (e.g. 1000000).")
+@click.option("--recall-only", "recall_only", type=click.IntRange(min=1000), default=None,
+              metavar="N", help="Recall@10 of the approximate dense search on the vectors an "
+              "ingest of N synthetic chunks stores (chunked and embedded, not ingested).")
 @_fail_cleanly
 def bench(corpus_dir: Path | None, qa_file: Path | None, scale: bool, sizes: str,
-          search_only: int | None) -> None:
+          search_only: int | None, recall_only: int | None) -> None:
     """Speed and memory figures beside a naive baseline, in one run."""
-    from .bench import run_bench, run_scale_bench, run_search_bench
+    from .bench import run_bench, run_recall_bench, run_scale_bench, run_search_bench
 
     settings = load_settings(corpus_dir=corpus_dir)
+    if recall_only is not None:
+        run_recall_bench(settings=settings, chunks=recall_only, echo=click.echo)
+        return
     if search_only is not None:
         run_search_bench(settings=settings, n=search_only, echo=click.echo)
         return

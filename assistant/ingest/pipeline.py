@@ -2,7 +2,10 @@
 new chunk texts -> write a new index version -> swap.
 
 Unchanged files are recognised by size + mtime first (no read), then by content hash, so a
-re-ingest of an unchanged corpus touches no model and writes nothing.
+re-ingest of an unchanged corpus touches no model and writes nothing. A walk of the corpus
+skips, beyond that, every folder whose listing is as the index's mark of it says
+(folder_marks.py): only the folders that changed are diffed against the catalog, so adding
+one document costs the stat calls of the walk plus that document's folder.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from ..models import Chunk, Document
 from ..retrieval.store import FileRecord, IndexChange, IndexReader, IndexStore, StoredChunk
 from .access_rules import AccessRules, read_visibility_header
 from .chunking import chunk_document
+from .folder_marks import FolderMark, key_ranges, walk_context, with_parents
 from .loaders import doc_id_for, load_document
-from .scan import SourceFile, scan, scan_corpus_file
+from .scan import ScanResult, SourceFile, scan, scan_corpus_file
 
 
 @dataclass(slots=True)
@@ -132,8 +136,24 @@ class Ingestor:
                 return report
             given = [self.corpus_root]  # type: ignore[list-item]  # the whole index must be read
         report = IngestReport()
+        root = self._walk_root(given)
+        if root is not None:
+            self._run_walk(root, report)
+            report.seconds = time.perf_counter() - started
+            return report
         scanned = scan(given)
-        sources, synced_dirs = scanned.files, scanned.synced_dirs
+        self._report_scan(scanned, report)
+        with self.store.lock(timeout=self.lock_timeout):
+            previous = self._open_previous(report)
+            try:
+                self._apply(scanned.files, scanned.synced_dirs, previous, report)
+            finally:
+                if previous is not None:
+                    previous.close()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _report_scan(self, scanned: ScanResult, report: IngestReport) -> None:
         report.skipped.extend((path, reason) for path, reason in scanned.skipped
                               if Path(path).name != self.access_file)  # read, not indexed
         report.failed.extend(scanned.failed)
@@ -141,15 +161,136 @@ class Ingestor:
             self.log(f"skipped {path}: {reason}")
         for path, reason in report.failed:
             self.log(f"failed {path}: {reason}")
-        with self.store.lock(timeout=self.lock_timeout):
-            previous = self._open_previous(report)
-            try:
-                self._apply(sources, synced_dirs, previous, report)
-            finally:
-                if previous is not None:
-                    previous.close()
-        report.seconds = time.perf_counter() - started
-        return report
+
+    # -- a walk of the corpus, folder by folder ------------------------------------------------
+
+    def _walk_root(self, given: list[Path]) -> Path | None:
+        """The folder to walk with folder marks: one folder given, which is the corpus dir
+        (or any folder when there is no corpus dir), so that every indexed file whose access
+        rules could change lies below it. None: the paths are scanned and diffed as a whole."""
+        if len(given) != 1 or not given[0].is_dir():
+            return None
+        if self.corpus_root is not None and given[0].resolve() != self.corpus_root:
+            return None
+        return given[0]
+
+    def _run_walk(self, root: Path, report: IngestReport) -> None:
+        """Walk `root` with the marks of the current version and apply the difference. The
+        walk runs before the writer lock (as any walk does); the version whose marks it used
+        is opened first (a version is never modified), and if another writer has made a new
+        one current by the time the lock is held, the walk is done again with its marks."""
+        real_root = str(root.resolve())
+        context = walk_context(root=root, real_root=real_root,
+                               rules_file=Path(real_root) / self.access_file,
+                               memory_version=MEMORY_VERSION, embedder=self.embedder_name)
+        version = self._current_version()
+        previous = self._open_previous(report)
+        try:
+            marks = _marks_of(previous)
+            scanned = scan([root], marks=marks, context=context)
+            with self.store.lock(timeout=self.lock_timeout):
+                if self._current_version() != version:
+                    if previous is not None:
+                        previous.close()
+                    previous = self._open_previous(report)
+                    marks = _marks_of(previous)
+                    scanned = scan([root], marks=marks, context=context)
+                self._report_scan(scanned, report)
+                self._apply_walk(scanned, real_root, previous, marks, report)
+        finally:
+            if previous is not None:
+                previous.close()
+
+    def _current_version(self) -> Path | None:
+        try:
+            return self.store.current.resolve(strict=True)
+        except OSError:
+            return None
+
+    def _apply_walk(self, scanned: ScanResult, real_root: str, previous: IndexReader | None,
+                    marks: dict[str, FolderMark], report: IngestReport) -> None:
+        """`_apply` for a walk with folder marks: the files of matched folders are unchanged
+        without a look; the catalog is read only where the walk found a change (the folders
+        diffed, by key range, and the files it found); counts come from the manifest."""
+        states = scanned.folders
+        reread_all = previous is not None and previous.manifest.get("memory") != MEMORY_VERSION
+        ranges = [r for real, state in states.items() if not state.matched
+                  for r in key_ranges(real, state.walked)]
+        old = previous.records_between(ranges) if previous is not None else {}
+        missing = [src.key for src in scanned.files if src.key not in old]
+        if previous is not None and missing:  # new files, or reached through a link
+            old.update(previous.records(missing))
+        seen: set[str] = set()
+        to_load: list[_Pending] = []
+        kept: list[FileRecord] = []
+        failed: list[str] = []
+        for src in scanned.files:
+            seen.add(src.key)
+            indexed = old.get(src.key)
+            found = self._examine(src, None if reread_all else indexed, indexed, report)
+            if found is None:
+                failed.append(src.key)
+            elif type(found) is _Pending:
+                to_load.append(found)
+            else:
+                kept.append(found)  # type: ignore[arg-type]
+        report.removed = sum(key not in seen for key in old) + sum(key in old for key in failed)
+        new_stored, new_files, new_memory = self._load(to_load, report)
+        loaded = {f.file_key for f in new_files}
+        failed += [p.src.key for p in to_load if p.src.key not in loaded]
+        unchanged_below = sum(state.files for state in states.values() if state.matched)
+        report.unchanged = len(kept) + unchanged_below
+        if not new_files and not kept and not unchanged_below:
+            return  # nothing could be ingested: leave the existing index as it is
+        staying = loaded | {f.file_key for f in kept}
+        gone = [key for key in old if key not in staying]
+        replaced = [old[key] for key in [*gone, *loaded] if key in old]
+        manifest = previous.manifest if previous is not None else {}
+        report.documents = int(manifest.get("documents", 0)) - len(replaced) + len(new_files)
+        report.chunks = (int(manifest.get("chunks", 0)) - sum(f.n_chunks for f in replaced)
+                         + len(new_stored))
+        refreshed = [f for f in kept if f is not old[f.file_key] and f != old[f.file_key]]
+        change = IndexChange(
+            chunks=new_stored, added=new_files, memory=new_memory, refreshed=refreshed,
+            removed=gone)
+        change.folders = self._new_marks(
+            scanned, real_root, marks, failed,
+            touched=[*gone, *loaded, *(f.file_key for f in refreshed)])
+        if not change and previous is not None:
+            return  # nothing to write: the index already says all there is to say
+        self._write(previous, change, new_stored, report)
+
+    @staticmethod
+    def _new_marks(scanned: ScanResult, real_root: str, old: dict[str, FolderMark],
+                   failed: list[str], *, touched: list[str]) -> dict[str, str | None]:
+        """The folder marks this walk changes: a mark for every folder diffed that came out
+        clean; none for one where a file failed (it is retried next time), for one holding a
+        file reached through a link (found by its folder's diff, should the link go), or for
+        one no longer walked. The store drops the marks above every touched file; a matched
+        folder's mark still holds (no touched file lies in what it vouches for), so it is
+        set again."""
+        states = scanned.folders
+        unclean = {os.path.dirname(key) for key in failed}
+        for key in scanned.linked:  # the walked folder whose diff finds it
+            folder = os.path.dirname(key)
+            while folder not in states and os.path.dirname(folder) != folder:
+                folder = os.path.dirname(folder)
+            unclean.add(folder)
+        marks: dict[str, str | None] = {}
+        for real, state in states.items():
+            if real in unclean or not state.clean:
+                if real in old:
+                    marks[real] = None
+            elif not state.matched:
+                marks[real] = FolderMark(state.signature, state.files).encode()
+        marks.update((real, None) for real in old
+                     if real not in states and _str_within(real, real_root))
+        parents = {os.path.dirname(key) for key in touched}
+        for folder in {a for parent in parents for a in with_parents(parent)}:
+            state = states.get(folder)
+            if state is not None and state.matched and folder not in unclean and folder in old:
+                marks[folder] = old[folder].encode()
+        return marks
 
     def _open_previous(self, report: IngestReport) -> IndexReader | None:
         if not self.store.exists():
@@ -228,6 +369,11 @@ class Ingestor:
         report.chunks = sum(f.n_chunks for f in kept) + len(new_stored)
         if not change and previous is not None:
             return  # nothing to write: the index already says all there is to say
+        self._write(previous, change, new_stored, report)
+
+    def _write(self, previous: IndexReader | None, change: IndexChange,
+               new_stored: list[StoredChunk], report: IngestReport) -> None:
+        """Embed what is new (cached vectors reused) and write the change as one version."""
         change.vectors = self._embed(new_stored, previous, report)
         dim = change.vectors.shape[1] if len(new_stored) else (
             int(previous.manifest.get("dim", 0)) if previous else 0)
@@ -338,10 +484,7 @@ class Ingestor:
                          + len(new_stored))
         if not change:
             return
-        change.vectors = self._embed(new_stored, previous, report)
-        dim = change.vectors.shape[1] if len(new_stored) else int(previous.manifest.get("dim", 0))
-        self.store.update(previous, change, embedder=self.embedder_name,
-                          extra={"dim": dim, "memory": MEMORY_VERSION})
+        self._write(previous, change, new_stored, report)
 
     def _doc_id(self, src: SourceFile) -> str:
         return doc_id_for(src.path, src.root)
@@ -500,6 +643,17 @@ class Ingestor:
         if self.progress is False or n == 0:
             return True
         return None if self.progress is None else False
+
+
+def _marks_of(reader: IndexReader | None) -> dict[str, FolderMark]:
+    if reader is None:
+        return {}
+    marks = {}
+    for folder, text in reader.folder_marks().items():
+        mark = FolderMark.decode(text)
+        if mark is not None:
+            marks[folder] = mark
+    return marks
 
 
 def _str_within(path: str, directory: str) -> bool:

@@ -11,6 +11,10 @@ Partners drop anything into the corpus, so the walk itself must be safe:
   first path that is not a link.
 * Unreadable files and folders, broken links and file names that are not valid UTF-8 (the index
   stores names as text) get one line each, with what to do, and the walk goes on.
+
+Given the index's folder marks (see folder_marks.py), the walk hashes each folder's listing and
+turns the files of a folder whose hash is its mark into nothing at all: the cost of such a
+folder is one stat per entry.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from .folder_marks import FolderMark, signature, stat_numbers
 from .loaders import SUPPORTED_SUFFIXES
 
 
@@ -48,11 +54,29 @@ class SourceFile:
 
 
 @dataclass(slots=True)
+class FolderState:
+    """One folder as a walk with folder marks saw it. `matched`: its listing hashes to its
+    mark, so its files were not looked at (`files` is then the mark's count). `clean`: no
+    entry in it failed and it holds no symlink, so it may get a mark. `walked`: the names of
+    its subfolders the walk entered (the others' indexed files are this folder's to diff)."""
+
+    location: str  # the folder as walked
+    signature: str = ""
+    matched: bool = False
+    clean: bool = False
+    files: int = 0
+    walked: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class ScanResult:
     files: list[SourceFile] = field(default_factory=list)
     synced_dirs: list[Path] = field(default_factory=list)  # their vanished files leave the index
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # With folder marks: every folder walked (or that could not be listed), by resolved path.
+    folders: dict[str, FolderState] = field(default_factory=dict)
+    linked: list[str] = field(default_factory=list)  # keys of files indexed through a symlink
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,19 +125,30 @@ def _resolve(path: Path) -> Path | None:
     return real
 
 
+_LINK, _DIR, _FILE, _OTHER = 0, 1, 2, 3  # kinds of entry in a folder's listing
+_name = attrgetter("name")
+_NOT_REGULAR = "not a regular file (a pipe or device)"
+
+
 class _Walker:
     """Walks one given folder, appending candidates and skip/fail lines to the result.
 
     The hot loop runs once per file of the corpus on every ingest, so it works on the
     `os.DirEntry` and plain strings: the entry's own stat (no second look-up by path), a
-    folder's name checked once for all its files, no path object per file."""
+    folder's name checked once for all its files, no path object per file. With `marks`
+    (and the walk's `context`), a folder whose listing hashes to its mark yields no
+    candidates: see `FolderState`."""
 
-    def __init__(self, root: Path, result: ScanResult, out: list[_Candidate]) -> None:
+    def __init__(self, root: Path, result: ScanResult, out: list[_Candidate], *,
+                 marks: Mapping[str, FolderMark] | None = None,
+                 context: bytes | None = None) -> None:
         self.root = root
         self.real_root = root.resolve()
         self.result = result
         self.out = out
         self.visited: set[tuple[int, int]] = set()
+        self.marks = marks or {}
+        self.context = context
 
     def walk(self, folder: Path | str, real_folder: str | None = None,
              bad_folder: str | None = None) -> None:
@@ -121,50 +156,137 @@ class _Walker:
         file's real path is its real folder's plus its name: no resolve per file).
         `bad_folder`: why the folder's path cannot be stored, if it cannot (its files fail)."""
         real_folder = real_folder or str(Path(folder).resolve())
+        tracked = self.context is not None and bad_folder is None
         try:
             info = os.stat(folder)
             if (info.st_dev, info.st_ino) in self.visited:  # a bind mount seen twice
                 return
             self.visited.add((info.st_dev, info.st_ino))
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_name)
         except PermissionError:
             self.result.failed.append(
                 (str(folder), "cannot list folder (permission denied): make it readable")
             )
+            if tracked:  # everything indexed below it is to be diffed (it leaves the index)
+                self.result.folders[real_folder] = FolderState(str(folder))
             return
         except OSError as err:
             self.result.failed.append((str(folder), f"cannot list folder ({err.strerror})"))
+            if tracked:
+                self.result.folders[real_folder] = FolderState(str(folder))
             return
-        prefix = real_folder if real_folder.endswith(os.sep) else real_folder + os.sep
+        state = FolderState(str(folder), clean=True) if tracked else None
+        if state is not None:
+            self.result.folders[real_folder] = state
+        # First pass: the listing, and with marks each file's stat (for the folder's hash).
+        listing: list[tuple[os.DirEntry, os.stat_result | None, int]] = []
+        failed = self.result.failed
+        names: list[str] = []  # with marks: the regular files, and their stat numbers
+        numbers: list[int] = []
+        subdirs: list[str] = []
+        others: list[str] = []
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
-            real = prefix + name
             try:
-                if entry.is_symlink():
-                    self._link(Path(entry.path))
-                elif entry.is_dir(follow_symlinks=False):
-                    self.walk(entry.path, real, bad_folder or _bad_name(name))
-                elif entry.is_file(follow_symlinks=False):
-                    self._file(entry, real, bad_folder)
-                elif not _unsupported(name):
-                    self.result.skipped.append((entry.path, "not a regular file (a pipe or device)"))
+                if entry.is_file(follow_symlinks=False):  # most entries: tested first
+                    if state is None:
+                        listing.append((entry, None, _FILE))
+                    else:
+                        info_ = entry.stat(follow_symlinks=False)
+                        listing.append((entry, info_, _FILE))
+                        names.append(name)
+                        numbers += stat_numbers(info_)
+                elif entry.is_dir(follow_symlinks=False):  # False for a link to a folder
+                    listing.append((entry, None, _DIR))
+                    subdirs.append(name)
+                elif entry.is_symlink():
+                    listing.append((entry, None, _LINK))
+                    others.append(name + "@")
+                else:  # a pipe or a device
+                    listing.append((entry, None, _OTHER))
+                    others.append(name + "|")
             except OSError as err:  # vanished or unreadable while we looked
-                self.result.failed.append((entry.path, f"cannot read ({err.strerror})"))
+                failed.append((entry.path, f"cannot read ({err.strerror})"))
+                if state is not None:
+                    state.clean = False
+        if state is not None:
+            state.signature = signature(self.context, info, names,  # type: ignore[arg-type]
+                                        numbers, subdirs, others)
+            mark = self.marks.get(real_folder)
+            if (state.clean and mark is not None and mark.signature == state.signature
+                    and not any(name.endswith("@") for name in others)):
+                state.matched, state.files = True, mark.files
+                self._matched(real_folder, state, listing, quiet=mark.files == len(names)
+                              and not others)
+                return
+        # Second pass, in name order: subfolders walked, files checked.
+        prefix = real_folder if real_folder.endswith(os.sep) else real_folder + os.sep
+        for entry, info_, kind in listing:
+            name = entry.name
+            real = prefix + name
+            before, found = len(failed), len(self.out)
+            try:
+                if kind == _DIR:
+                    sub_bad = bad_folder or _bad_name(name)
+                    self.walk(entry.path, real, sub_bad)
+                    if state is not None and sub_bad is None and real in self.result.folders:
+                        state.walked.append(name)
+                    continue
+                if kind == _FILE:
+                    self._file(entry, real, bad_folder, info_)
+                elif kind == _LINK:
+                    self._link(Path(entry.path))
+                elif not _unsupported(name):
+                    self.result.skipped.append((entry.path, _NOT_REGULAR))
+            except OSError as err:  # vanished or unreadable while we looked
+                failed.append((entry.path, f"cannot read ({err.strerror})"))
+            if state is not None:
+                state.files += len(self.out) - found
+                if len(failed) > before:
+                    state.clean = False
 
-    def _file(self, entry: os.DirEntry, real: str, bad_folder: str | None) -> None:
-        """`_add_file` for a regular file met by the walk (same checks, same order)."""
+    def _matched(self, real_folder: str, state: FolderState,
+                 listing: list[tuple[os.DirEntry, os.stat_result | None, int]], *,
+                 quiet: bool) -> None:
+        """A folder whose listing hashes to its mark: its subfolders are walked, its files
+        yield nothing but the skip lines the walk that took the mark wrote (none when every
+        entry was indexed: `quiet`)."""
+        prefix = real_folder if real_folder.endswith(os.sep) else real_folder + os.sep
+        for entry, _, kind in listing:
+            if kind == _DIR:
+                real = prefix + entry.name
+                self.walk(entry.path, real, _bad_name(entry.name))
+                if real in self.result.folders:
+                    state.walked.append(entry.name)
+            elif not quiet:
+                self._skip_only(entry, kind)
+
+    def _skip_only(self, entry: os.DirEntry, kind: int) -> None:
+        """The skip line an entry of a matched folder gets (it cannot fail: its folder was
+        clean when the mark was taken, and nothing its outcome depends on has changed)."""
+        reason = _unsupported(entry.name)
+        if kind == _FILE and reason:
+            self.result.skipped.append((entry.path, reason))
+        elif kind == _OTHER and not reason:
+            self.result.skipped.append((entry.path, _NOT_REGULAR))
+
+    def _file(self, entry: os.DirEntry, real: str, bad_folder: str | None,
+              info: os.stat_result | None = None) -> None:
+        """`_add_file` for a file met by the walk (same checks, same order); `info`: its
+        stat when the first pass took it."""
         if reason := _unsupported(entry.name):
             self.result.skipped.append((entry.path, reason))
             return
         if reason := bad_folder or _bad_name(entry.name):
             self.result.failed.append((entry.path, reason))
             return
-        info = entry.stat(follow_symlinks=False)
+        if info is None:
+            info = entry.stat(follow_symlinks=False)
         if not stat.S_ISREG(info.st_mode):
-            self.result.skipped.append((entry.path, "not a regular file (a pipe or device)"))
+            self.result.skipped.append((entry.path, _NOT_REGULAR))
             return
         if not os.access(entry.path, os.R_OK):
             self.result.failed.append((entry.path, _UNREADABLE))
@@ -213,7 +335,7 @@ def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate],
         return
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
-        result.skipped.append((str(path), "not a regular file (a pipe or device)"))
+        result.skipped.append((str(path), _NOT_REGULAR))
         return
     if not os.access(path, os.R_OK):
         result.failed.append((str(path), _UNREADABLE))
@@ -223,12 +345,17 @@ def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate],
 
 
 def _dedupe(candidates: list[_Candidate], result: ScanResult) -> None:
-    """One entry per real file: the first path that is not a link wins, else the first path."""
+    """One entry per real file: the first path that is not a link wins, else the first path.
+    A link to a file of a folder whose mark matched loses to that file, which its folder
+    holds (indexed, unchanged) though the walk made no candidate of it."""
+    if any(state.matched for state in result.folders.values()):
+        candidates = _without_links_into_matched(candidates, result)
     chosen: dict[str, _Candidate] = {}
     for cand in candidates:
         best = chosen.get(cand.real)
         if best is None or (best.via_link and not cand.via_link):
             chosen[cand.real] = cand
+    result.linked = [cand.real for cand in chosen.values() if cand.via_link]
     if len(chosen) == len(candidates):  # the usual case: no links, no folder given twice
         result.files.extend(cand.source for cand in candidates)
         return
@@ -240,15 +367,35 @@ def _dedupe(candidates: list[_Candidate], result: ScanResult) -> None:
             result.skipped.append((cand.source.location, f"same file as {kept}: indexed once"))
 
 
-def scan(paths: Sequence[Path]) -> ScanResult:
-    """Files to ingest, and the directories whose previously indexed files are to be synced."""
+def _without_links_into_matched(candidates: list[_Candidate], result: ScanResult
+                                ) -> list[_Candidate]:
+    """The candidates less the links to a file that a matched folder holds (one of a
+    supported type: the walk that took the mark made it a candidate, which won)."""
+    kept: list[_Candidate] = []
+    for cand in candidates:
+        folder, _, name = cand.real.rpartition(os.sep)
+        state = result.folders.get(folder or os.sep) if cand.via_link else None
+        if state is not None and state.matched and not _unsupported(name):
+            where = os.path.join(state.location, name)
+            result.skipped.append((cand.source.location, f"same file as {where}: indexed once"))
+        else:
+            kept.append(cand)
+    return kept
+
+
+def scan(paths: Sequence[Path], *, marks: Mapping[str, FolderMark] | None = None,
+         context: bytes | None = None) -> ScanResult:
+    """Files to ingest, and the directories whose previously indexed files are to be synced.
+    With a walk `context` (folder_marks.walk_context), every folder walked gets a
+    `FolderState`, and those whose listing hashes to their mark in `marks` yield no files."""
     result = ScanResult()
     candidates: list[_Candidate] = []
     for given in paths:
         given = Path(given)
         if given.is_dir():
             result.synced_dirs.append(given.resolve())
-            _Walker(given, result, candidates).walk(given, bad_folder=_bad_name(given))
+            _Walker(given, result, candidates, marks=marks, context=context).walk(
+                given, bad_folder=_bad_name(given))
         elif given.is_file():
             # A file named explicitly is followed even through a link; its root is then the
             # target's folder, so that its path is relative to its root like any other file's.

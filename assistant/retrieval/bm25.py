@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import threading
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -141,30 +141,54 @@ class LexicalSegment(Protocol):
     def postings_of(self, start: int, count: int) -> tuple[np.ndarray, np.ndarray]: ...
 
 
+class _Term(NamedTuple):
+    """One term's live postings over every segment, ready to score: physical rows, term
+    counts and the BM25 denominator `tf + k1 (1 - b + b dl / avgdl)` of each (fixed for a
+    version), so a question pays two multiplications and a scatter-add per posting."""
+
+    rows: np.ndarray  # int64 physical rows
+    tf: np.ndarray  # float64
+    denominator: np.ndarray  # float64
+
+    @property
+    def postings(self) -> int:
+        return len(self.rows)
+
+
+_NO_TERM = _Term(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+
+
 class LexicalIndex:
     """BM25 over the live rows of a version's segments. Scores come back per live ("logical")
     row, in the reader's row order. Term look-ups are cached per term (a version never
-    changes)."""
+    changes), up to CACHED_POSTINGS postings in all, least recently used dropped first."""
+
+    CACHED_POSTINGS = 16_000_000  # about 380 MB of cached postings (24 bytes each)
 
     def __init__(self, *, segments: Sequence[LexicalSegment], alive: np.ndarray,
                  live_rows: np.ndarray, lock: threading.Lock) -> None:
         self._segments = list(segments)
         self._alive = alive  # per physical row
         self._live = live_rows  # physical row of each logical row
+        self._all_live = len(live_rows) == len(alive)
         self._lock = lock
         self.num_docs = int(len(live_rows))
         self._lengths = {s.base: np.asarray(s.doclen, dtype=np.float64) for s in self._segments}
         total = sum(float(lengths[alive[base:base + len(lengths)]].sum())
                     for base, lengths in self._lengths.items())
         self._avgdl = total / self.num_docs if self.num_docs else 1.0
-        self._terms: dict[str, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        self._terms: OrderedDict[str, _Term] = OrderedDict()
+        self._cached = 0  # postings held in `_terms`
+        self._cache_lock = threading.Lock()
 
-    def _postings(self, term: str) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """(segment base, live physical-local rows, tf) per segment holding `term`."""
-        cached = self._terms.get(term)
-        if cached is not None:
-            return cached
-        out = []
+    def _postings(self, term: str) -> _Term:
+        """The term's live postings (cached)."""
+        with self._cache_lock:
+            cached = self._terms.get(term)
+            if cached is not None:
+                self._terms.move_to_end(term)
+                return cached
+        rows, tfs, denominators = [], [], []
         with self._lock:
             for seg in self._segments:
                 span = seg.term_span(term)
@@ -172,14 +196,31 @@ class LexicalIndex:
                     continue
                 docs, tf = seg.postings_of(*span)
                 live = self._alive[seg.base + docs]
-                if live.any():
-                    out.append((seg.base, docs[live], tf[live]))
-        if len(self._terms) < 200_000:
-            self._terms[term] = out
-        return out
+                if not live.all():
+                    docs, tf = docs[live], tf[live]
+                if len(docs):
+                    norm = K1 * ((1.0 - B) + B * self._lengths[seg.base][docs] / self._avgdl)
+                    rows.append(seg.base + docs)
+                    tfs.append(tf)
+                    denominators.append(norm + tf)
+        found = _Term(np.concatenate(rows), np.concatenate(tfs),
+                      np.concatenate(denominators)) if rows else _NO_TERM
+        with self._cache_lock:
+            if term not in self._terms and found.postings <= self.CACHED_POSTINGS:
+                self._terms[term] = found
+                self._cached += found.postings
+                while self._cached > self.CACHED_POSTINGS:
+                    _, dropped = self._terms.popitem(last=False)
+                    self._cached -= dropped.postings
+        return found
+
+    @property
+    def cached_postings(self) -> int:
+        """Postings the term cache holds now (at most CACHED_POSTINGS)."""
+        return self._cached
 
     def df(self, token: str) -> int:
-        return sum(len(docs) for _, docs, _ in self._postings(token))
+        return self._postings(token).postings
 
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency; unseen tokens get the highest weight."""
@@ -190,17 +231,15 @@ class LexicalIndex:
         acc = np.zeros(len(self._alive), dtype=np.float64)
         n = self.num_docs
         for token in tokenize(query, query=True):
-            lists = self._postings(token)
-            if not lists:
+            term = self._postings(token)
+            df = term.postings
+            if not df:
                 continue
-            df = sum(len(docs) for _, docs, _ in lists)
             idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            for base, docs, tf in lists:
-                seg_len = self._lengths[base][docs]
-                norm = K1 * ((1.0 - B) + B * seg_len / self._avgdl)
-                acc[base + docs] += idf * tf / (norm + tf)
+            acc[term.rows] += idf * term.tf / term.denominator
         return acc.astype(np.float32)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every live row for the query (zeros when no query token is known)."""
-        return self.physical_scores(query)[self._live]
+        physical = self.physical_scores(query)
+        return physical if self._all_live else physical[self._live]

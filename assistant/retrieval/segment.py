@@ -7,8 +7,10 @@ store.py). Files in a segment directory::
                       kind (events, regions, terms ...), the term dictionary (term -> place
                       in the postings), the word dictionary (the same for surface words),
                       file spans
-    dense.faiss       the vectors, stored once: exact inner product (IndexFlatIP), or HNSW
-                      from APPROX_FROM rows on; read memory-mapped
+    dense.faiss       the vectors, stored once (IndexFlatIP), read memory-mapped
+    ivf_centroids.npy, ivf_offsets.npy, ivf_rows.npy
+                      from APPROX_FROM rows on: the rows partitioned by k-means, so a
+                      question scores the rows of the nearest partitions only (partition.py)
     postings_doc.npy, postings_tf.npy, doclen.npy
                       BM25 inverted lists (chunk row, term count) and chunk lengths
     words_doc.npy, words_tf.npy
@@ -34,12 +36,10 @@ import numpy as np
 from ..memory.models import ProjectMemory
 from ..models import Chunk
 from .bm25 import Postings
+from .partition import Partition, top_k
 
-APPROX_FROM = 100_000  # rows from which a segment's dense index is HNSW (approximate)
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 128
-HNSW_EF_SEARCH = 256
-# Map the vectors of a flat (or HNSW's flat storage) index instead of reading them: faiss's
+APPROX_FROM = 100_000  # rows from which a segment's dense search is approximate (partitioned)
+# Map the vectors of the flat index instead of reading them: faiss's
 # IO_FLAG_MMAP maps only IVF lists and copies a flat index whole into memory.
 _MMAP_VECTORS = getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP)
 
@@ -126,6 +126,8 @@ def write_segment(directory: Path, *, rows: Sequence[ChunkRow], vectors: np.ndar
                         ("words_tf", _compact(words.tf))):
         np.save(directory / f"{name}.npy", array)
     faiss.write_index(_dense_index(vectors), str(directory / "dense.faiss"))
+    if len(vectors) >= APPROX_FROM:
+        Partition.build(vectors).save(directory)
 
 
 def memory_table(kind: str) -> str:
@@ -150,12 +152,7 @@ def unjournaled(db: sqlite3.Connection) -> None:
 
 
 def _dense_index(vectors: np.ndarray) -> faiss.Index:
-    dim = vectors.shape[1] if vectors.ndim == 2 else 0
-    if len(vectors) >= APPROX_FROM:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    else:
-        index = faiss.IndexFlatIP(dim)
+    index = faiss.IndexFlatIP(vectors.shape[1] if vectors.ndim == 2 else 0)
     if len(vectors):
         index.add(vectors)
     return index
@@ -180,6 +177,7 @@ class Segment:
                                    check_same_thread=False)
         self.dense = faiss.read_index(str(directory / "dense.faiss"), _MMAP_VECTORS)
         self.n = int(self.dense.ntotal)
+        self.partition = Partition.load(directory)  # None: searched exactly
         self._doc = np.load(directory / "postings_doc.npy", mmap_mode="r")
         self._tf = np.load(directory / "postings_tf.npy", mmap_mode="r")
         self.doclen = np.load(directory / "doclen.npy", mmap_mode="r")
@@ -197,7 +195,7 @@ class Segment:
 
     @property
     def approximate(self) -> bool:
-        return isinstance(self.dense, faiss.IndexHNSW)
+        return self.partition is not None
 
     # -- text --------------------------------------------------------------------------
 
@@ -289,8 +287,7 @@ class Segment:
 
     def vectors(self) -> np.ndarray:
         """The stored vectors, a read-only view of the memory-mapped index (no copy)."""
-        flat = self.dense.storage if self.approximate else self.dense
-        flat = faiss.downcast_index(flat)
+        flat = faiss.downcast_index(self.dense)
         if self.n == 0:
             return np.zeros((0, self.dense.d), dtype=np.float32)
         view = faiss.rev_swig_ptr(flat.get_xb(), self.n * self.dense.d).reshape(self.n, self.dense.d)
@@ -300,20 +297,17 @@ class Segment:
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None
                ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, local rows) among the rows `allowed` (boolean mask; None = all),
-        the filter applied inside FAISS's search."""
+        the filter applied inside the search: FAISS's, or the partition's probe."""
         k = min(k, self.n)
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        bitmap = None
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        if self.partition is not None:
+            return top_k(self.vectors(), query, self.partition.candidates(query, k, allowed), k)
+        params = None
         if allowed is not None:
             bitmap = np.packbits(allowed, bitorder="little")
-            selector = faiss.IDSelectorBitmap(self.n, faiss.swig_ptr(bitmap))
-        if self.approximate:
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
-            if bitmap is not None:
-                params.sel = selector
-        else:
-            params = faiss.SearchParameters(sel=selector) if bitmap is not None else None
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(self.n, faiss.swig_ptr(bitmap)))
         scores, ids = self.dense.search(query.reshape(1, -1), k, params=params)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep].astype(np.int64)

@@ -68,7 +68,8 @@ from .vocabulary import LiveVocabulary
 # 4: segments (catalog + immutable segments), Visibility: headers kept per file
 # 5: when each file's current content was indexed (`sources`: "added")
 # 6: surface-word postings per segment (spelling), structured memory stored per kind
-FORMAT_VERSION = 6
+# 7: a large segment's dense search partitioned by k-means (IVF) instead of an HNSW graph
+FORMAT_VERSION = 7
 
 MERGE_FACTOR = 8  # segments of one size tier that are merged into one
 DEAD_SHARE = 0.5  # a segment with more dead rows than this is rewritten ...
@@ -81,6 +82,9 @@ CREATE TABLE files (
     segment TEXT NOT NULL, indexed_at TEXT
 );
 """
+# Per-folder marks of the walk (assistant/ingest/folder_marks.py): opaque text to the store,
+# which drops the marks above every file a change touches (see `_apply_folder_marks`).
+_FOLDERS = "CREATE TABLE IF NOT EXISTS folders (folder TEXT PRIMARY KEY, mark TEXT NOT NULL)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +356,24 @@ class IndexReader:
                     f"{_SELECT_RECORDS} WHERE file_key IN ({','.join('?' * len(part))})", part)
         return _to_records(rows)
 
+    def records_between(self, ranges: Iterable[tuple[str, str]]) -> dict[str, FileRecord]:
+        """The records whose keys lie in these half-open [low, high) ranges (a folder's files:
+        by primary key range, so the cost is the records found, not the catalog's)."""
+        rows: list[tuple] = []
+        with self._lock:
+            for low, high in ranges:
+                rows += self._catalog.execute(
+                    f"{_SELECT_RECORDS} WHERE file_key >= ? AND file_key < ?", (low, high))
+        return _to_records(rows)
+
+    def folder_marks(self) -> dict[str, str]:
+        """The walk's per-folder marks (none in a version written before they existed)."""
+        with self._lock:
+            try:
+                return dict(self._catalog.execute("SELECT folder, mark FROM folders"))
+            except sqlite3.OperationalError:  # no such table
+                return {}
+
     def segment_of(self, file_key: str) -> str | None:
         return self._segments_of().get(file_key)
 
@@ -513,7 +535,9 @@ class IndexChange:
     """What one ingest changes. `chunks` (grouped by file, in `added` order) and `vectors`
     belong to the `added` files (new, or changed: their old chunks stop being live);
     `refreshed` records change only their bookkeeping (size/mtime, visibility); `removed`
-    files leave the index."""
+    files leave the index. `folders`: the walk's folder marks to set (None: drop), applied
+    after the marks above every touched file are dropped; marks alone are no reason to write
+    a version (a stale mark costs the next walk that folder's diff, nothing more)."""
 
     chunks: Sequence[StoredChunk] = ()
     vectors: np.ndarray | None = None
@@ -521,6 +545,7 @@ class IndexChange:
     refreshed: Sequence[FileRecord] = ()
     removed: Sequence[str] = ()
     memory: dict[str, str] = field(default_factory=dict)
+    folders: dict[str, str | None] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.refreshed or self.removed)
@@ -571,6 +596,24 @@ def _counts_after(base: IndexReader | None, db: sqlite3.Connection, change: Inde
     for f in change.added:
         live[new_name] = live.get(new_name, 0) + f.n_chunks
     return live, documents - len(dropped) + len(change.added)
+
+
+def _apply_folder_marks(db: sqlite3.Connection, change: IndexChange, gone: Sequence[str]) -> None:
+    """A folder's mark vouches for the catalog rows of the files below it that a walk does not
+    look at while the mark holds: drop the marks of every folder above a touched file (an
+    upload, `remove`, a walk of part of the corpus), then set the ones the change brings."""
+    db.execute(_FOLDERS)
+    above: set[str] = set()
+    for key in [*gone, *(f.file_key for f in change.refreshed)]:
+        folder = os.path.dirname(key)
+        while folder not in above:
+            above.add(folder)
+            folder = os.path.dirname(folder)
+    db.executemany("DELETE FROM folders WHERE folder = ?", ((f,) for f in above))
+    db.executemany("DELETE FROM folders WHERE folder = ?",
+                   ((f,) for f, mark in change.folders.items() if mark is None))
+    db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?)",
+                   ((f, mark) for f, mark in change.folders.items() if mark is not None))
 
 
 def _segment_name() -> str:
@@ -654,6 +697,7 @@ class IndexStore:
                     "WHERE file_key=?",
                     ((f.doc_id, f.size, f.mtime_ns, json.dumps(f.visibility.to_json()), f.header,
                       f.file_key) for f in change.refreshed))
+                _apply_folder_marks(db, change, gone)
                 _crash_point("touch-commit")
             live, documents = _counts_after(base, db, change, dropped, new_name or "")
             if new_name is not None:
