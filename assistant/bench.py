@@ -68,7 +68,11 @@ _LAUNCHER = (
 
 def _cold_ask(cmd: list[str], *, env: dict[str, str] | None = None,
               runs: int = 3) -> tuple[float, float]:
-    """Median wall time (s) of `cmd` in a fresh process, and its peak RSS (MiB)."""
+    """Median wall time (s) of `cmd` in a fresh process, and its peak RSS (MiB). Python may
+    cache bytecode, as an installed package does: with PYTHONDONTWRITEBYTECODE set (some
+    containers set it) every start would compile the package's modules again (0.1-0.4 s)."""
+    env = {k: v for k, v in (os.environ if env is None else env).items()
+           if k != "PYTHONDONTWRITEBYTECODE"}
     times, rss = [], 0.0
     for _ in range(runs):
         started = time.perf_counter()
