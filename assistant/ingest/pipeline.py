@@ -220,20 +220,8 @@ class Ingestor:
         missing = [src.key for src in scanned.files if src.key not in old]
         if previous is not None and missing:  # new files, or reached through a link
             old.update(previous.records(missing))
-        seen: set[str] = set()
-        to_load: list[_Pending] = []
-        kept: list[FileRecord] = []
-        failed: list[str] = []
-        for src in scanned.files:
-            seen.add(src.key)
-            indexed = old.get(src.key)
-            found = self._examine(src, None if reread_all else indexed, indexed, report)
-            if found is None:
-                failed.append(src.key)
-            elif type(found) is _Pending:
-                to_load.append(found)
-            else:
-                kept.append(found)  # type: ignore[arg-type]
+        seen = {src.key for src in scanned.files}
+        to_load, kept, failed = self._examine_all(scanned.files, old, reread_all, report)
         report.removed = sum(key not in seen for key in old) + sum(key in old for key in failed)
         new_stored, new_files, new_memory = self._load(to_load, report)
         loaded = {f.file_key for f in new_files}
@@ -316,21 +304,11 @@ class Ingestor:
         old_files = previous.files() if previous else {}
         # New extraction rules: re-read every file (embeddings still come from the cache).
         reread_all = previous is not None and previous.manifest.get("memory") != MEMORY_VERSION
-        seen: set[str] = set()
-        to_load: list[_Pending] = []
-        kept: list[FileRecord] = []  # indexed files staying as they are (records refreshed)
-        dropped = 0  # indexed files that now fail before loading (unreadable, bad header)
-        for src in sources:
-            key = src.key
-            seen.add(key)
-            found = self._examine(src, None if reread_all else old_files.get(key),
-                                  old_files.get(key), report)
-            if found is None:
-                dropped += key in old_files  # it leaves the index: never stale, never public
-            elif type(found) is _Pending:
-                to_load.append(found)
-            else:
-                kept.append(found)  # type: ignore[arg-type]
+        seen = {src.key for src in sources}
+        to_load, kept, failed = self._examine_all(sources, old_files, reread_all, report)
+        # Indexed files that now fail before loading (unreadable, bad header) leave the index:
+        # never stale, never public.
+        dropped = sum(key in old_files for key in failed)
         report.unchanged = len(kept)
         synced = [str(d) for d in synced_dirs]
         removed = [
@@ -379,6 +357,26 @@ class Ingestor:
             int(previous.manifest.get("dim", 0)) if previous else 0)
         self.store.update(previous, change, embedder=self.embedder_name,
                           extra={"dim": dim, "memory": MEMORY_VERSION})
+
+    def _examine_all(self, sources: Sequence[SourceFile], old: dict[str, FileRecord],
+                     reread_all: bool, report: IngestReport
+                     ) -> tuple[list["_Pending"], list[FileRecord], list[str]]:
+        """`_examine` each source against its record in `old`: the files to load, the records
+        kept, and the keys of the files that failed. `reread_all`: new extraction rules, so
+        every file is read again (its embeddings still come from the cache)."""
+        to_load: list[_Pending] = []
+        kept: list[FileRecord] = []
+        failed: list[str] = []
+        for src in sources:
+            indexed = old.get(src.key)
+            found = self._examine(src, None if reread_all else indexed, indexed, report)
+            if found is None:
+                failed.append(src.key)
+            elif type(found) is _Pending:
+                to_load.append(found)
+            else:
+                kept.append(found)  # type: ignore[arg-type]
+        return to_load, kept, failed
 
     def _examine(self, src: SourceFile, old: FileRecord | None, indexed: FileRecord | None,
                  report: IngestReport) -> "FileRecord | _Pending | None":
@@ -452,17 +450,7 @@ class Ingestor:
                      report: IngestReport) -> None:
         given = {f.key: f for f in files}  # a file given twice is read once
         old_files = previous.records(given)  # these files' records alone, not the catalog's
-        to_load: list[_Pending] = []
-        kept: list[FileRecord] = []
-        failed: list[str] = []
-        for src in given.values():
-            found = self._examine(src, old_files.get(src.key), old_files.get(src.key), report)
-            if found is None:
-                failed.append(src.key)
-            elif type(found) is _Pending:
-                to_load.append(found)
-            else:
-                kept.append(found)  # type: ignore[arg-type]
+        to_load, kept, failed = self._examine_all(list(given.values()), old_files, False, report)
         new_stored, new_files, new_memory = self._load(to_load, report)
         loaded = {f.file_key for f in new_files}
         # A file that now fails leaves the index, as a walk would take it out.
