@@ -85,6 +85,34 @@ def ingest(paths: tuple[Path, ...], index_dir: Path | None, embedder: str | None
         sys.exit(1)
 
 
+@main.command()
+@index_option
+@embedder_option
+@click.option("--settle", type=float, default=None,
+              help="Seconds without a change before an ingest [env ASSISTANT_WATCH_SETTLE_SECONDS].")
+@_fail_cleanly
+def watch(index_dir: Path | None, embedder: str | None, settle: float | None) -> None:
+    """Keep the index in step with the corpus directory until stopped (Ctrl-C): files added,
+    edited or removed there are indexed within seconds, each costing what it changes (the
+    kernel's change notices, not a walk of the corpus). The Slack bot does the same with
+    ASSISTANT_WATCH_CORPUS=1."""
+    from .watching import CorpusWatcher
+
+    from .service import Assistant
+
+    settings = load_settings(index_dir=index_dir, embedder=embedder, watch_settle_seconds=settle)
+
+    watcher = CorpusWatcher(service=Assistant.from_settings(settings),
+                            settle=settings.watch_settle_seconds,
+                            full_walk=settings.watch_full_walk_seconds,
+                            log=lambda line: click.echo(line, err=True))
+    click.echo(f"watching {settings.corpus_dir} (Ctrl-C stops)", err=True)
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+
+
 def _print_answer(answer: Answer) -> None:
     if answer.searched_for:
         click.echo(f"Searched for: {answer.searched_for}\n")

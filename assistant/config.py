@@ -143,6 +143,16 @@ class Settings(BaseSettings):
     ingest_lock_timeout: float = Field(
         60.0, ge=0, description="Seconds an ingest waits for another one to finish."
     )
+    watch_corpus: bool = Field(
+        False, description="The Slack bot keeps the index in step with the corpus dir: files "
+        "added, edited or removed there are indexed within seconds (`remix-assistant watch` "
+        "does the same on its own).")
+    watch_settle_seconds: float = Field(
+        2.0, ge=0, description="A watched corpus is ingested once no file has changed for "
+        "this long (a copy of many files is one ingest).")
+    watch_full_walk_seconds: float = Field(
+        3600.0, ge=1, description="A watched corpus is walked in full this often anyway "
+        "(changes the kernel cannot report, e.g. a file written through a memory map).")
 
     @field_validator("slack_admins", mode="before")
     @classmethod

@@ -27,6 +27,7 @@ from .answering.structured import StructuredAnswerer, expand_acronyms
 from .config import Settings, load_settings, missing_index_message
 from .embedding import Embedder, embedder_name, make_embedder, make_query_embedder
 from .errors import IndexMissingError, UploadRejected
+from .ingest.journal import CorpusJournal
 from .ingest.pipeline import IngestReport, Ingestor
 from .ingest.uploads import AddedDocument, accept_upload, safe_name
 from .memory.models import Event, Period, ProjectMemory
@@ -99,6 +100,9 @@ class Assistant:
         self.calibrator: Calibrator | None = None  # None: the shipped calibration.json
         self._spelling: tuple[IndexReader, Speller] | None = None  # per index version
         self._search_lock = threading.Lock()
+        # The corpus's change journal, once `watch_corpus` started it: ingests of the corpus
+        # then look only at what changed (ingest/journal.py).
+        self.journal: CorpusJournal | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "Assistant":
@@ -146,8 +150,19 @@ class Assistant:
             corpus_root=self.settings.corpus_dir,
             lock_timeout=self.settings.ingest_lock_timeout,
             max_file_bytes=self.settings.max_file_bytes,
+            journal=self.journal,
         )
         return ingestor.run(list(paths) if paths else [self.settings.corpus_dir])
+
+    def watch_corpus(self, *, log: Callable[[str], None] | None = None) -> CorpusJournal:
+        """Keep a change journal of the corpus dir from the next ingest on, so that later
+        ingests of the corpus look only at the names that changed instead of walking it (for
+        long-running processes: the bot, `remix-assistant watch`)."""
+        if self.journal is None:
+            self.journal = CorpusJournal(
+                root=self.settings.corpus_dir, access_file=self.settings.access_file,
+                log=log or (lambda line: print(line, file=sys.stderr)))
+        return self.journal
 
     def ensure_index(self, *, progress: bool | None = None) -> IngestReport | None:
         """Build the index from the corpus dir if there is none (the first `ask`), or rebuild it

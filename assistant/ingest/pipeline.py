@@ -18,6 +18,7 @@ import time
 from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from stat import S_ISREG
 from typing import Callable, Sequence
 
 import numpy as np
@@ -33,8 +34,9 @@ from ..retrieval.store import FileRecord, IndexChange, IndexReader, IndexStore, 
 from .access_rules import AccessRules, read_visibility_header
 from .chunking import chunk_document
 from .folder_marks import FolderMark, key_ranges, walk_context, with_parents
+from .journal import CorpusJournal
 from .loaders import doc_id_for, load_document
-from .scan import ScanResult, SourceFile, scan, scan_corpus_file
+from .scan import ScanResult, SourceFile, scan, scan_corpus_file, unsupported_reason
 
 
 @dataclass(slots=True)
@@ -52,6 +54,9 @@ class IngestReport:
     rebuilt: bool = False
     # The records of files given one by one (an upload), as the new index version holds them.
     records: dict[str, FileRecord] = field(default_factory=dict)
+    # How the corpus's changes were found: "walk" (every folder listed), "journal" (the
+    # change journal of a watched corpus: only the changed names looked at), "files" (given).
+    found_by: str = "files"
 
     @property
     def ingested(self) -> int:
@@ -106,8 +111,10 @@ class Ingestor:
         corpus_root: Path | None = None,
         lock_timeout: float = 60.0,
         max_file_bytes: int = 200_000_000,
+        journal: CorpusJournal | None = None,
     ) -> None:
         self.max_file_bytes = max_file_bytes
+        self.journal = journal
         self.store = store
         self.access_file = access_file
         self._rules: dict[Path, AccessRules] = {}
@@ -135,12 +142,12 @@ class Ingestor:
                 report.seconds = time.perf_counter() - started
                 return report
             given = [self.corpus_root]  # type: ignore[list-item]  # the whole index must be read
-        report = IngestReport()
         root = self._walk_root(given)
         if root is not None:
-            self._run_walk(root, report)
+            report = self._run_corpus(root)
             report.seconds = time.perf_counter() - started
             return report
+        report = IngestReport()
         scanned = scan(given)
         self._report_scan(scanned, report)
         with self.store.lock(timeout=self.lock_timeout):
@@ -161,6 +168,88 @@ class Ingestor:
             self.log(f"skipped {path}: {reason}")
         for path, reason in report.failed:
             self.log(f"failed {path}: {reason}")
+
+    # -- the corpus: from its change journal, else by a walk -----------------------------------
+
+    def _run_corpus(self, root: Path) -> IngestReport:
+        """The corpus brought up to date: from the journal's changed names when it can vouch
+        for them (journal.py), else by a walk, with the journal armed just before it scans."""
+        journal = self.journal
+        if journal is not None and journal.root != str(root.resolve()):
+            journal = None  # another folder's journal
+        try:
+            report = self._run_journal(journal) if journal is not None else None
+            if report is None:
+                if journal is not None:
+                    journal.arm()
+                report = IngestReport(found_by="walk")
+                self._run_walk(root, report)
+        except BaseException:
+            if journal is not None:  # what it held may be lost: the next ingest walks
+                journal.invalidate("the last ingest did not finish")
+            raise
+        return report
+
+    def _run_journal(self, journal: CorpusJournal) -> IngestReport | None:
+        """The changes the journal holds, applied to its base version as `_run_files`
+        applies given files (gone ones leave the index). None: a walk is needed (the journal
+        cannot vouch, the index is not its base, or a changed name is one a walk must judge:
+        a link, a folder, an unreadable file)."""
+        batch = journal.take()
+        if batch is None:
+            return None
+        report = IngestReport(found_by="journal")
+        with self.store.lock(timeout=self.lock_timeout):
+            if self._version_text() != batch.base:
+                return None
+            found = self._journal_sources(sorted(batch.paths), report)
+            if found is None:
+                return None
+            files, gone = found
+            previous = self.store.open()
+            try:
+                if (previous.manifest.get("embedder") != self.embedder_name
+                        or previous.manifest.get("memory") != MEMORY_VERSION):
+                    return None
+                for path, reason in report.skipped:
+                    self.log(f"skipped {path}: {reason}")
+                self._apply_files(files, previous, report, gone=gone)
+            finally:
+                previous.close()
+            journal.confirm(self._version_text())
+        report.unchanged = report.documents - report.added - report.updated  # as a walk says
+        return report
+
+    def _journal_sources(self, paths: list[str], report: IngestReport
+                         ) -> tuple[list[SourceFile], list[str]] | None:
+        """The journal's changed names as a walk would find them: files to examine, and
+        names gone (they leave the index if they were in it). Unsupported files get the
+        walk's skip line. None: a name a walk must judge (a link, a pipe, a folder, a file
+        that cannot be read or whose name cannot be stored)."""
+        files: list[SourceFile] = []
+        gone: list[str] = []
+        for path in paths:
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                gone.append(path)
+                continue
+            except OSError:
+                return None
+            if not S_ISREG(info.st_mode):
+                return None
+            if reason := unsupported_reason(path):
+                report.skipped.append((path, reason))
+                continue
+            found = scan_corpus_file(Path(path), self.corpus_root)  # type: ignore[arg-type]
+            if found is None:
+                return None
+            files.append(found)
+        return files, gone
+
+    def _version_text(self) -> str | None:
+        version = self._current_version()
+        return str(version) if version is not None else None
 
     # -- a walk of the corpus, folder by folder ------------------------------------------------
 
@@ -197,6 +286,8 @@ class Ingestor:
                     scanned = scan([root], marks=marks, context=context)
                 self._report_scan(scanned, report)
                 self._apply_walk(scanned, real_root, previous, marks, report)
+                if self.journal is not None:
+                    self.journal.confirm(self._version_text(), linked=bool(scanned.linked))
         finally:
             if previous is not None:
                 previous.close()
@@ -432,6 +523,7 @@ class Ingestor:
         with self.store.lock(timeout=self.lock_timeout):
             if not self.store.exists():
                 return None
+            before = self._version_text()
             try:
                 previous = self.store.open()
             except Exception:
@@ -444,18 +536,22 @@ class Ingestor:
                 self._apply_files(files, previous, report)
             finally:
                 previous.close()
+            if self.journal is not None:
+                self.journal.advance(before, self._version_text())
         return report
 
     def _apply_files(self, files: list[SourceFile], previous: IndexReader,
-                     report: IngestReport) -> None:
+                     report: IngestReport, *, gone: Sequence[str] = ()) -> None:
+        """`files` examined against their records alone; the indexed ones among `gone`
+        (names that no longer exist) leave the index."""
         given = {f.key: f for f in files}  # a file given twice is read once
-        old_files = previous.records(given)  # these files' records alone, not the catalog's
+        old_files = previous.records([*given, *gone])  # these records alone, not the catalog's
         to_load, kept, failed = self._examine_all(list(given.values()), old_files, False, report)
         new_stored, new_files, new_memory = self._load(to_load, report)
         loaded = {f.file_key for f in new_files}
         # A file that now fails leaves the index, as a walk would take it out.
         failed += [p.src.key for p in to_load if p.src.key not in loaded]
-        removed = [key for key in dict.fromkeys(failed) if key in old_files]
+        removed = [key for key in dict.fromkeys([*failed, *gone]) if key in old_files]
         change = IndexChange(
             chunks=new_stored, added=new_files, memory=new_memory,
             refreshed=[f for f in kept if f is not old_files[f.file_key]

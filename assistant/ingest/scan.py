@@ -90,7 +90,7 @@ def is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _unsupported(path: Path | str) -> str | None:
+def unsupported_reason(path: Path | str) -> str | None:
     name = path if isinstance(path, str) else path.name
     name = name[name.rfind(os.sep) + 1:]
     dot = name.rfind(".")
@@ -239,7 +239,7 @@ class _Walker:
                     self._file(entry, real, bad_folder, info_)
                 elif kind == _LINK:
                     self._link(Path(entry.path))
-                elif not _unsupported(name):
+                elif not unsupported_reason(name):
                     self.result.skipped.append((entry.path, _NOT_REGULAR))
             except OSError as err:  # vanished or unreadable while we looked
                 failed.append((entry.path, f"cannot read ({err.strerror})"))
@@ -267,7 +267,7 @@ class _Walker:
     def _skip_only(self, entry: os.DirEntry, kind: int) -> None:
         """The skip line an entry of a matched folder gets (it cannot fail: its folder was
         clean when the mark was taken, and nothing its outcome depends on has changed)."""
-        reason = _unsupported(entry.name)
+        reason = unsupported_reason(entry.name)
         if kind == _FILE and reason:
             self.result.skipped.append((entry.path, reason))
         elif kind == _OTHER and not reason:
@@ -277,7 +277,7 @@ class _Walker:
               info: os.stat_result | None = None) -> None:
         """`_add_file` for a file met by the walk (same checks, same order); `info`: its
         stat when the first pass took it."""
-        if reason := _unsupported(entry.name):
+        if reason := unsupported_reason(entry.name):
             self.result.skipped.append((entry.path, reason))
             return
         if reason := bad_folder or _bad_name(entry.name):
@@ -297,7 +297,7 @@ class _Walker:
         real = _resolve(path)
         skipped = self.result.skipped
         if real is None:
-            if not _unsupported(path) or not path.suffix:
+            if not unsupported_reason(path) or not path.suffix:
                 skipped.append((str(path), "broken or looping symlink: fix or remove the link"))
             return
         if real.is_dir():
@@ -311,8 +311,8 @@ class _Walker:
                 skipped.append((str(path), f"symlink to a folder outside the corpus ({real}): "
                                            "not followed; copy the files in to index them"))
             return
-        if _unsupported(path):
-            skipped.append((str(path), _unsupported(path) or ""))
+        if unsupported_reason(path):
+            skipped.append((str(path), unsupported_reason(path) or ""))
             return
         if not _within(real, self.real_root):
             skipped.append((str(path), f"symlink to a file outside the corpus ({real}): not "
@@ -327,7 +327,7 @@ _UNREADABLE = "cannot read file (permission denied): make it readable, e.g. chmo
 def _add_file(path: Path, root: Path, result: ScanResult, out: list[_Candidate], *,
              via_link: bool = False, real: Path | str | None = None) -> None:
     """Check one file and record it as a candidate or as a skip/fail line."""
-    if reason := _unsupported(path):
+    if reason := unsupported_reason(path):
         result.skipped.append((str(path), reason))
         return
     if reason := _bad_name(path):
@@ -375,7 +375,7 @@ def _without_links_into_matched(candidates: list[_Candidate], result: ScanResult
     for cand in candidates:
         folder, _, name = cand.real.rpartition(os.sep)
         state = result.folders.get(folder or os.sep) if cand.via_link else None
-        if state is not None and state.matched and not _unsupported(name):
+        if state is not None and state.matched and not unsupported_reason(name):
             where = os.path.join(state.location, name)
             result.skipped.append((cand.source.location, f"same file as {where}: indexed once"))
         else:
@@ -434,6 +434,6 @@ def scan_corpus_file(path: Path, corpus_root: Path) -> SourceFile | None:
     if any(part.startswith(".") for part in [*rel, name]):
         return None  # hidden: a walk never indexes it
     real = os.path.join(folder, name)
-    if _unsupported(name) or _bad_name(real) or not os.access(real, os.R_OK):
+    if unsupported_reason(name) or _bad_name(real) or not os.access(real, os.R_OK):
         return None
     return SourceFile(real, corpus_root, real, info)

@@ -51,6 +51,12 @@ def slack_command(http_mode: bool, host: str, port: int, index_dir: Path | None)
             click.echo("index built from the corpus", err=True)
         app = build_app(service=service, settings=settings, feedback=FeedbackStore.open(settings.data_dir),
                         answer_concurrency=settings.slack_answer_concurrency)
+        if settings.watch_corpus:  # files dropped into the corpus dir are indexed as they come
+            from assistant.watching import CorpusWatcher
+
+            CorpusWatcher(service=service, settle=settings.watch_settle_seconds,
+                          full_walk=settings.watch_full_walk_seconds,
+                          log=logging.getLogger("assistant.watch").info).start()
         runner.serve(app, launch, host=host, port=port)
     except AssistantError as e:
         raise click.ClickException(str(e)) from None
