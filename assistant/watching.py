@@ -54,6 +54,8 @@ class CorpusWatcher:
         `full_walk` seconds, until `stop`."""
         walked_at = time.monotonic()
         self._ingest()
+        how = "its change journal" if self.journal.armed else "walks"
+        self.log(f"watching {self.journal.root} for changes ({how})")
         while not self._stop.is_set():
             if time.monotonic() - walked_at >= self.full_walk:
                 self.journal.invalidate("the periodic full walk")

@@ -265,6 +265,29 @@ def test_where_changes_cannot_be_watched_every_ingest_walks_and_says_why_once(
     assert _view(a) == _fresh_view(tmp_path, corpus)
 
 
+def test_an_edit_of_a_file_with_another_hard_link_reaches_both_names(watched, tmp_path):
+    corpus, a = watched
+    os.link(corpus / "f0" / "n00.txt", corpus / "f1" / "twin.txt")
+    _quiet(a)
+    with open(corpus / "f0" / "n00.txt", "a", encoding="utf-8") as fh:  # in place: one inode
+        fh.write("It also opened a depot in Oulu.\n")
+    report = _quiet(a)
+    assert report.found_by == "walk" and report.updated == 2
+    assert _view(a) == _fresh_view(tmp_path, corpus)
+
+
+def test_a_corpus_on_or_holding_a_network_mount_is_not_watched():
+    mountinfo = "\n".join([
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
+        "40 22 0:50 / /srv/corpus/shared rw - nfs4 server:/export rw",
+        "41 22 0:51 / /srv/other rw - cifs //host/x rw",
+    ])
+    assert "nfs4" in journal_mod.remote_reason("/srv/corpus", mountinfo)
+    assert "nfs4" in journal_mod.remote_reason("/srv/corpus/shared/x", mountinfo)
+    assert journal_mod.remote_reason("/srv/corpusx", mountinfo) is None
+    assert journal_mod.remote_reason("/home/corpus", mountinfo) is None
+
+
 def test_the_mount_of_a_path_is_the_longest_mount_point_holding_it():
     mountinfo = "\n".join([
         "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",

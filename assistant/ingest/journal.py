@@ -23,7 +23,10 @@ What the journal vouches for, and when it stands down (the ingest then walks, as
 * Hidden names are not watched: a walk never indexes them unless a link reaches them, and an
   index holding files reached through links never uses the journal.
 * Network file systems (NFS, SMB, FUSE, ...) do not report changes made on other machines to
-  inotify: on those the journal is never armed.
+  inotify: on a corpus that is or holds such a mount the journal is never armed.
+* A changed file with other hard links is left to a walk (its other names saw no event).
+  What the kernel never reports (a write through a memory map, an edit through a hard link
+  made from outside the corpus) is found by the watch loop's periodic full walk.
 
 Only names go into the journal: the ingest stats each one and decides as a walk would.
 """
@@ -70,21 +73,30 @@ class JournalBatch:
     base: str
 
 
-def mount_fstype(path: str, mountinfo: str) -> str | None:
-    """The file system type of the mount holding `path` (a resolved path), from the text of
-    /proc/self/mountinfo: the longest mount point that contains it."""
-    best, fstype = "", None
+def mounts(mountinfo: str) -> list[tuple[str, str]]:
+    """(mount point, file system type) of each line of /proc/self/mountinfo's text."""
+    found = []
     for line in mountinfo.splitlines():
         fields = line.split(" ")
         try:
-            point = _unescape(fields[4])
-            kind = fields[fields.index("-") + 1]
+            found.append((_unescape(fields[4]), fields[fields.index("-") + 1]))
         except (IndexError, ValueError):
             continue
-        inside = path == point or path.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
+    return found
+
+
+def mount_fstype(path: str, mountinfo: str) -> str | None:
+    """The file system type of the mount holding `path` (a resolved path): that of the
+    longest mount point that contains it."""
+    best, fstype = "", None
+    for point, kind in mounts(mountinfo):
+        if _within(path, point) and len(point) >= len(best):
             best, fstype = point, kind
     return fstype
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _unescape(field: str) -> str:
@@ -94,17 +106,25 @@ def _unescape(field: str) -> str:
     return field
 
 
-def remote_reason(root: str) -> str | None:
-    """Why inotify cannot be trusted for `root`, if it cannot: a network or FUSE mount."""
-    try:
-        mountinfo = Path("/proc/self/mountinfo").read_text("utf-8", errors="replace")
-    except OSError:
+def _remote(fstype: str) -> bool:
+    return fstype in REMOTE_FILE_SYSTEMS or fstype.startswith("fuse")
+
+
+def remote_reason(root: str, mountinfo: str | None = None) -> str | None:
+    """Why inotify cannot be trusted for the corpus at `root`, if it cannot: it is, or holds,
+    a network or FUSE mount (changes made on other machines are not reported)."""
+    if mountinfo is None:
+        try:
+            mountinfo = Path("/proc/self/mountinfo").read_text("utf-8", errors="replace")
+        except OSError:
+            return None
+    kinds = [mount_fstype(root, mountinfo) or ""]
+    kinds += [kind for point, kind in mounts(mountinfo) if _within(point, root) and point != root]
+    remote = next((kind for kind in kinds if _remote(kind)), None)
+    if remote is None:
         return None
-    fstype = mount_fstype(root, mountinfo)
-    if fstype and (fstype in REMOTE_FILE_SYSTEMS or fstype.startswith("fuse")):
-        return (f"the corpus is on a {fstype} mount, where changes made on other machines are "
-                "not reported")
-    return None
+    return (f"the corpus is on (or holds) a {remote} mount, where changes made on other "
+            "machines are not reported")
 
 
 class CorpusJournal:

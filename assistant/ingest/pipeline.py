@@ -225,7 +225,7 @@ class Ingestor:
         """The journal's changed names as a walk would find them: files to examine, and
         names gone (they leave the index if they were in it). Unsupported files get the
         walk's skip line. None: a name a walk must judge (a link, a pipe, a folder, a file
-        that cannot be read or whose name cannot be stored)."""
+        with other hard links, one that cannot be read or whose name cannot be stored)."""
         files: list[SourceFile] = []
         gone: list[str] = []
         for path in paths:
@@ -236,8 +236,8 @@ class Ingestor:
                 continue
             except OSError:
                 return None
-            if not S_ISREG(info.st_mode):
-                return None
+            if not S_ISREG(info.st_mode) or info.st_nlink > 1:
+                return None  # a hard link's other names changed too, without an event of theirs
             if reason := unsupported_reason(path):
                 report.skipped.append((path, reason))
                 continue

@@ -111,3 +111,23 @@ def test_sigterm_stops_listening_finishes_the_answer_in_flight_and_exits_0(http_
     port = int(client.url.split(":")[2].split("/")[0])
     with pytest.raises(ConnectionRefusedError):  # nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_with_a_watched_corpus_a_dropped_file_is_answered_from_without_a_restart(
+        tmp_path: Path) -> None:
+    slack = FakeSlack()
+    bot, client = start_http_bot(tmp_path, slack, ASSISTANT_WATCH_CORPUS="1",
+                                 ASSISTANT_WATCH_SETTLE_SECONDS="0.2")
+    try:
+        bot.wait_log(r"watching .* for changes \(its change journal\)", timeout=60)
+        (tmp_path / "corpus" / "depot.txt").write_text(
+            "Title: Depot news\n\nThe new core depot of the partnership opened in Rovaniemi "
+            "in March 2021.\n", "utf-8")
+        bot.wait_log(r"corpus changed \(journal\): added 1", timeout=60)
+        client.event(mention("Where did the new core depot open?", ts="900.000001",
+                             channel="C_WATCH"), event_id="EvWATCH")
+        answer = finished(slack, "C_WATCH", "900.000001")
+        assert "Rovaniemi" in json.dumps(answer) and "Depot news" in json.dumps(answer)  # cited
+    finally:
+        bot.kill()
+        slack.close()
