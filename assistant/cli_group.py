@@ -28,6 +28,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
          "remix-assistant doctor          # is everything in place?"),
     "ingest": ("remix-assistant ingest                 # the corpus dir (ASSISTANT_CORPUS_DIR)",
                "remix-assistant ingest ~/Documents/remix --strict"),
+    "watch": ("remix-assistant watch                  # index what changes in the corpus dir",
+              "ASSISTANT_WATCH_CORPUS=1 remix-assistant slack   # the bot does it too"),
     "ask": ("remix-assistant ask \"When did Phase 1 of REMIX end?\"",
             "remix-assistant ask --continue \"and how many regions took part?\"",
             "remix-assistant ask --batch questions.txt --json > answers.jsonl"),
