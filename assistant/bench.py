@@ -597,6 +597,12 @@ class _SyntheticChunks:
         for path in sorted(source.rglob("*")):
             if path.suffix.lower() in {".txt", ".md"}:
                 words += _TOKEN.findall(path.read_text("utf-8", errors="ignore").lower())
+        if len(words) < 61:  # a chunk's run of words is up to 60 long
+            from .errors import AssistantError
+
+            raise AssistantError(f"no .txt/.md documents with words under {source} to build "
+                                 "synthetic chunks from: run the bench inside the checkout or set "
+                                 "ASSISTANT_CORPUS_DIR")
         self.vocab = list(dict.fromkeys(words))
         index = {w: i for i, w in enumerate(self.vocab)}
         self.stream = np.asarray([index[w] for w in words], dtype=np.int64)

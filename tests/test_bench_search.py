@@ -48,3 +48,16 @@ def test_search_bench_index_is_written_by_the_store_and_searchable(tmp_path: Pat
     assert np.flatnonzero(reader.lexical.scores(own)).tolist() == [123]
     rows, _ = reader.dense_top(HashingEmbedder(dim=384).embed_query(text), 1)
     assert rows.tolist() == [123]
+
+
+def test_search_bench_without_documents_to_draw_words_from_says_so_in_one_line(
+        tmp_path: Path) -> None:
+    import pytest
+
+    from assistant.errors import AssistantError
+
+    (tmp_path / "corpus").mkdir()
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "unused",
+                        data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+    with pytest.raises(AssistantError, match="no .txt/.md documents with words under"):
+        build_search_index(settings=settings, n=10, index_dir=tmp_path / "ix", echo=print)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from corpora import write_corpus
+from machine import inotify_works
 
 import assistant.ingest.journal as journal_mod
 import assistant.ingest.pipeline as pipeline
@@ -27,8 +28,7 @@ from assistant.ingest.journal import mount_fstype
 from assistant.service import Assistant
 from assistant.watching import CorpusWatcher
 
-pytestmark = pytest.mark.skipif(journal_mod.INotify is None or not sys.platform.startswith("linux"),
-                                reason="inotify is Linux-only")
+pytestmark = pytest.mark.skipif(not inotify_works(), reason="no inotify on this machine")
 
 FOLDERS = [f"f{i}" for i in range(4)]
 

@@ -183,6 +183,8 @@ class CorpusJournal:
                                                          errno.ENOTDIR):
                     continue  # unreadable or gone: the walk reports it; a change to it is an event
                 raise
+            if wd in self._folders:  # a bind mount: one folder by two paths; a walk keeps one
+                raise OSError(errno.ELOOP, f"{folder} is {self._folders[wd]} again (a bind mount)")
             self._folders[wd] = folder
             try:
                 with os.scandir(folder) as entries:

@@ -183,7 +183,7 @@ class Ingestor:
                 if journal is not None:
                     journal.arm()
                 report = IngestReport(found_by="walk")
-                self._run_walk(root, report)
+                self._run_walk(root, report, journal)
         except BaseException:
             if journal is not None:  # what it held may be lost: the next ingest walks
                 journal.invalidate("the last ingest did not finish")
@@ -263,11 +263,14 @@ class Ingestor:
             return None
         return given[0]
 
-    def _run_walk(self, root: Path, report: IngestReport) -> None:
+    def _run_walk(self, root: Path, report: IngestReport,
+                  journal: CorpusJournal | None = None) -> None:
         """Walk `root` with the marks of the current version and apply the difference. The
         walk runs before the writer lock (as any walk does); the version whose marks it used
         is opened first (a version is never modified), and if another writer has made a new
-        one current by the time the lock is held, the walk is done again with its marks."""
+        one current by the time the lock is held, the walk is done again with its marks. The
+        `journal` armed before it learns, under the lock, which version now reflects the
+        corpus as the walk saw it."""
         real_root = str(root.resolve())
         context = walk_context(root=root, real_root=real_root,
                                rules_file=Path(real_root) / self.access_file,
@@ -286,8 +289,8 @@ class Ingestor:
                     scanned = scan([root], marks=marks, context=context)
                 self._report_scan(scanned, report)
                 self._apply_walk(scanned, real_root, previous, marks, report)
-                if self.journal is not None:
-                    self.journal.confirm(self._version_text(), linked=bool(scanned.linked))
+                if journal is not None:
+                    journal.confirm(self._version_text(), linked=bool(scanned.linked))
         finally:
             if previous is not None:
                 previous.close()

@@ -17,6 +17,7 @@ import pytest
 from corpora import SMALL_CORPUS
 from fake_llm import FakeLLM, Reply, completion
 from fakeslack import FakeSlack
+from machine import inotify_works
 from slackkit import (SIGNING_SECRET, Bot, BotProcess, finished, mention, process_env, reactions,
                       thread_replies)
 
@@ -113,6 +114,7 @@ def test_sigterm_stops_listening_finishes_the_answer_in_flight_and_exits_0(http_
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
+@pytest.mark.skipif(not inotify_works(), reason="no inotify on this machine")
 def test_with_a_watched_corpus_a_dropped_file_is_answered_from_without_a_restart(
         tmp_path: Path) -> None:
     slack = FakeSlack()
