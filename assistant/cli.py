@@ -96,12 +96,10 @@ def watch(index_dir: Path | None, embedder: str | None, settle: float | None) ->
     edited or removed there are indexed within seconds, each costing what it changes (the
     kernel's change notices, not a walk of the corpus). The Slack bot does the same with
     ASSISTANT_WATCH_CORPUS=1."""
+    from .service import Assistant
     from .watching import CorpusWatcher
 
-    from .service import Assistant
-
     settings = load_settings(index_dir=index_dir, embedder=embedder, watch_settle_seconds=settle)
-
     watcher = CorpusWatcher(service=Assistant.from_settings(settings),
                             settle=settings.watch_settle_seconds,
                             full_walk=settings.watch_full_walk_seconds,

@@ -36,6 +36,7 @@ class CorpusWatcher:
         self.poll = poll
         self.unwatched = unwatched  # seconds between walks where the corpus cannot be watched
         self.ingests = 0  # ingests run (what a caller waiting for one can watch)
+        self._said: set[str] = set()  # an ingest's skip/fail lines, each said once
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -74,7 +75,7 @@ class CorpusWatcher:
 
     def _ingest(self) -> "IngestReport | None":
         try:
-            report = self.service.ingest(progress=False, log=self.log)
+            report = self.service.ingest(progress=False, log=self._once)
         except Exception as exc:  # an index busy or a disk full must not end the watch
             self.log(f"ingest of the watched corpus failed: {exc}")
             return None
@@ -83,3 +84,10 @@ class CorpusWatcher:
         if report.added or report.updated or report.removed or report.failed:
             self.log(f"corpus changed ({report.found_by}): {report.summary()}")
         return report
+
+    def _once(self, line: str) -> None:
+        """A walk repeats every skip line (a picture in the corpus, a file that fails): the
+        log of a long-running watch says each once."""
+        if line not in self._said:
+            self._said.add(line)
+            self.log(line)

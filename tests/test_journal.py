@@ -14,6 +14,7 @@ import random
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -313,6 +314,48 @@ def test_the_watcher_indexes_a_dropped_file_within_seconds(watched):
         _wait(lambda: "f2/dropped.txt" in _view(a))
         (corpus / "f2" / "dropped.txt").unlink()
         _wait(lambda: "f2/dropped.txt" not in _view(a))
+    finally:
+        watcher.stop()
+
+
+def test_the_watchers_log_says_a_skipped_file_once_however_often_it_walks(watched):
+    corpus, a = watched
+    (corpus / "f0" / "picture.png").write_bytes(b"\x89PNG")
+    lines: list[str] = []
+    watcher = CorpusWatcher(service=a, settle=0.02, poll=0.01, log=lines.append).start()
+    try:
+        _wait(lambda: watcher.ingests >= 1)
+        for name in ("d1", "d2"):  # a folder made: each time a walk
+            before = watcher.ingests
+            write_corpus(corpus / "f1" / name, {"x.txt": _text(name)})
+            _wait(lambda: watcher.ingests > before and f"f1/{name}/x.txt" in _view(a))
+    finally:
+        watcher.stop()
+    assert sum("picture.png" in line for line in lines) == 1
+    assert sum("corpus changed (walk): added 1" in line for line in lines) == 2
+
+
+def test_uploads_during_the_watchers_ingests_leave_what_a_full_ingest_gives(watched, tmp_path):
+    corpus, a = watched
+    fresh_root = tmp_path / "reference"
+    watcher = CorpusWatcher(service=a, settle=0.02, poll=0.01, log=lambda _: None).start()
+    try:
+        _wait(lambda: watcher.ingests >= 1)
+
+        def upload() -> None:
+            for i in range(8):
+                a.add_document(f"u{i % 3}.txt", _text(f"upload {i}").encode())
+
+        uploader = threading.Thread(target=upload)
+        uploader.start()
+        for i in range(8):
+            (corpus / FOLDERS[i % 4] / f"drop{i}.txt").write_text(_text(f"drop {i}"), "utf-8")
+            (corpus / FOLDERS[(i + 1) % 4] / f"n{i:02d}.txt").unlink()
+            time.sleep(0.03)
+        uploader.join()
+        fresh_root.mkdir()
+        reference = _fresh_view(fresh_root, corpus)
+        _wait(lambda: _view(a) == reference)
     finally:
         watcher.stop()
 
