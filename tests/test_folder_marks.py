@@ -15,18 +15,19 @@ from pathlib import Path
 
 import pytest
 from corpora import write_corpus
+from index_views import CHANGES, change
+from index_views import fresh_view as _fresh_view
+from index_views import note as _text
+from index_views import quiet_ingest as _quiet
+from index_views import settings_for
+from index_views import view as _view
 
 import assistant.retrieval.store as store_mod
-from assistant.config import Settings
 from assistant.ingest.folder_marks import key_ranges
 from assistant.service import Assistant
 
 FOLDERS = [f"f{i}" for i in range(6)]
 PER_FOLDER = 25
-
-
-def _text(tag: str) -> str:
-    return f"Title: Note {tag}\n\nThe note {tag} records that depot Q{tag} opened in Kemi.\n"
 
 
 def _files() -> dict[str, str]:
@@ -38,25 +39,7 @@ def _files() -> dict[str, str]:
 
 
 def _assistant(root: Path, corpus: Path, name: str = "ix") -> Assistant:
-    return Assistant(settings=Settings(corpus_dir=corpus, index_dir=root / name,
-                                       data_dir=root / f"{name}-data", cache_dir=root / "cache",
-                                       embedder="hash-384"))
-
-
-def _quiet(a: Assistant):
-    return a.ingest(progress=False, log=lambda _: None)
-
-
-def _view(a: Assistant) -> dict[str, tuple[str, object]]:
-    return {f.doc_id: (f.sha256, f.visibility) for f in a.reader().files().values()}
-
-
-def _fresh_view(root: Path, corpus: Path) -> dict[str, tuple[str, object]]:
-    """What a full ingest of the corpus as it is now gives (a new index, no marks)."""
-    shutil.rmtree(root / "fresh", ignore_errors=True)
-    fresh = _assistant(root, corpus, "fresh")
-    _quiet(fresh)
-    return _view(fresh)
+    return Assistant(settings=settings_for(root, corpus, name))
 
 
 @pytest.fixture
@@ -205,36 +188,12 @@ def test_any_sequence_of_changes_leaves_what_a_full_ingest_gives(tmp_path: Path,
         folders = sorted(p for p in corpus.rglob("*") if p.is_dir() and p.name != "uploads")
         for _ in range(rng.randint(1, 4)):
             counter += 1
-            op = rng.choice(["edit", "add", "delete", "rename", "mkdir", "rmdir", "touch",
-                             "access", "upload", "hide"])
+            op = rng.choice(CHANGES)
             target = rng.choice(files) if files else None
             if target is None or not target.exists():
                 continue
-            if op == "edit":
-                target.write_text(_text(f"e{counter}"), encoding="utf-8")
-            elif op == "add":
-                (rng.choice(folders) / f"a{counter}.txt").write_text(_text(f"a{counter}"),
-                                                                     encoding="utf-8")
-            elif op == "delete":
-                target.unlink()
-            elif op == "rename":
-                target.rename(rng.choice(folders) / f"r{counter}.txt")
-            elif op == "mkdir":
-                write_corpus(rng.choice(folders) / f"d{counter}", {"x.txt": _text(f"d{counter}")})
-            elif op == "rmdir":
-                victim = rng.choice(folders)
-                if victim != corpus:
-                    shutil.rmtree(victim, ignore_errors=True)
-            elif op == "touch":
-                os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
-            elif op == "access":
-                glob = rng.choice(["f1/**", "*x0*", "f4/n1*"])
-                (corpus / "access.toml").write_text(
-                    f'[[restrict]]\npaths = ["{glob}"]\nchannels = ["C{counter}"]\n', "utf-8")
-            elif op == "upload":
-                a.add_document(f"u{counter % 3}.txt", _text(f"u{counter}").encode())
-            elif op == "hide":
-                target.rename(target.with_name("." + target.name))
+            change(op, rng=rng, corpus=corpus, target=target, folders=folders,
+                   tag=str(counter), assistant=a)
         _quiet(a)
         assert _view(a) == _fresh_view(tmp_path, corpus), (seed, step)
 

@@ -20,11 +20,16 @@ from pathlib import Path
 
 import pytest
 from corpora import write_corpus
+from index_views import CHANGES, FILE_CHANGES, change
+from index_views import fresh_view as _fresh_view
+from index_views import note as _text
+from index_views import quiet_ingest as _quiet
+from index_views import settings_for
+from index_views import view as _view
 from machine import inotify_works
 
 import assistant.ingest.journal as journal_mod
 import assistant.ingest.pipeline as pipeline
-from assistant.config import Settings
 from assistant.ingest.journal import mount_fstype
 from assistant.service import Assistant
 from assistant.watching import CorpusWatcher
@@ -32,10 +37,6 @@ from assistant.watching import CorpusWatcher
 pytestmark = pytest.mark.skipif(not inotify_works(), reason="no inotify on this machine")
 
 FOLDERS = [f"f{i}" for i in range(4)]
-
-
-def _text(tag: str) -> str:
-    return f"Title: Note {tag}\n\nThe note {tag} records that depot Q{tag} opened in Kemi.\n"
 
 
 def _files() -> dict[str, str]:
@@ -46,31 +47,11 @@ def _files() -> dict[str, str]:
     return files
 
 
-def _settings(root: Path, corpus: Path, name: str) -> Settings:
-    return Settings(corpus_dir=corpus, index_dir=root / name, data_dir=root / f"{name}-data",
-                    cache_dir=root / "cache", embedder="hash-384")
-
-
 def _assistant(root: Path, corpus: Path, name: str = "ix", *, watched: bool = True) -> Assistant:
-    a = Assistant(settings=_settings(root, corpus, name))
+    a = Assistant(settings=settings_for(root, corpus, name))
     if watched:
         a.watch_corpus(log=lambda _: None)
     return a
-
-
-def _quiet(a: Assistant):
-    return a.ingest(progress=False, log=lambda _: None)
-
-
-def _view(a: Assistant) -> dict[str, tuple[str, object]]:
-    return {f.doc_id: (f.sha256, f.visibility) for f in a.reader().files().values()}
-
-
-def _fresh_view(root: Path, corpus: Path) -> dict[str, tuple[str, object]]:
-    shutil.rmtree(root / "fresh", ignore_errors=True)
-    fresh = _assistant(root, corpus, "fresh", watched=False)
-    _quiet(fresh)
-    return _view(fresh)
 
 
 @pytest.fixture
@@ -205,47 +186,21 @@ def test_any_sequence_of_changes_leaves_what_a_full_ingest_gives(tmp_path: Path,
     (corpus / "uploads").mkdir()  # a first upload makes it: a folder change, so a walk
     a = _assistant(tmp_path, corpus)
     _quiet(a)
-    file_ops = {"edit", "add", "delete", "rename", "touch", "upload", "hide", "unsupported"}
     used = []
     for step in range(8):
         files = sorted(p for p in corpus.rglob("*.txt") if p.is_file() and "uploads" not in p.parts)
         folders = sorted(p for p in corpus.rglob("*") if p.is_dir() and p.name != "uploads")
-        ops = [rng.choice([*sorted(file_ops), "edit", "add", "mkdir", "rmdir", "access"])
+        ops = [rng.choice([*CHANGES, "edit", "add"])  # edits and adds twice as likely
                for _ in range(rng.randint(1, 3))]
         for n, op in enumerate(ops):
-            tag = f"{step}-{n}"
             target = rng.choice(files) if files else None
             if target is None or not target.exists():
                 continue
-            if op == "edit":
-                target.write_text(_text(f"e{tag}"), encoding="utf-8")
-            elif op == "add":
-                (rng.choice(folders) / f"a{tag}.txt").write_text(_text(f"a{tag}"), "utf-8")
-            elif op == "delete":
-                target.unlink()
-            elif op == "rename":
-                target.rename(rng.choice(folders) / f"r{tag}.txt")
-            elif op == "touch":
-                os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
-            elif op == "upload":
-                a.add_document(f"u{step % 2}.txt", _text(f"u{tag}").encode())
-            elif op == "hide":
-                target.rename(target.with_name("." + target.name))
-            elif op == "unsupported":
-                target.rename(target.with_suffix(".bak"))
-            elif op == "mkdir":
-                write_corpus(rng.choice(folders) / f"d{tag}", {"x.txt": _text(f"d{tag}")})
-            elif op == "rmdir":
-                victim = rng.choice(folders)
-                if victim != corpus:
-                    shutil.rmtree(victim, ignore_errors=True)
-            elif op == "access":
-                glob = rng.choice(["f1/**", "*x0*", "f2/n1*"])
-                (corpus / "access.toml").write_text(
-                    f'[[restrict]]\npaths = ["{glob}"]\nchannels = ["C{tag}"]\n', "utf-8")
+            change(op, rng=rng, corpus=corpus, target=target, folders=folders,
+                   tag=f"{step}-{n}", assistant=a)
         report = _quiet(a)
         used.append(report.found_by)
-        if set(ops) <= file_ops:  # only files changed: the journal vouches for them
+        if set(ops) <= FILE_CHANGES:  # only files changed: the journal vouches for them
             assert report.found_by == "journal", (seed, step, ops)
         assert _view(a) == _fresh_view(tmp_path, corpus), (seed, step, ops)
     assert "journal" in used
@@ -256,7 +211,7 @@ def test_where_changes_cannot_be_watched_every_ingest_walks_and_says_why_once(
     monkeypatch.setattr(journal_mod, "remote_reason", lambda root: "the corpus is on nfs")
     corpus = write_corpus(tmp_path / "corpus", _files())
     lines: list[str] = []
-    a = Assistant(settings=_settings(tmp_path, corpus, "ix"))
+    a = Assistant(settings=settings_for(tmp_path, corpus, "ix"))
     a.watch_corpus(log=lines.append)
     for i in range(3):
         (corpus / "f0" / f"n{i}.txt").write_text(_text(f"w{i}"), "utf-8")
@@ -328,7 +283,7 @@ def test_the_watchers_log_says_a_skipped_file_once_however_often_it_walks(watche
         for name in ("d1", "d2"):  # a folder made: each time a walk
             before = watcher.ingests
             write_corpus(corpus / "f1" / name, {"x.txt": _text(name)})
-            _wait(lambda: watcher.ingests > before and f"f1/{name}/x.txt" in _view(a))
+            _wait(lambda n=name, b=before: watcher.ingests > b and f"f1/{n}/x.txt" in _view(a))
     finally:
         watcher.stop()
     assert sum("picture.png" in line for line in lines) == 1
@@ -368,7 +323,7 @@ def test_the_watch_command_indexes_what_is_dropped_into_the_corpus(tmp_path: Pat
     proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli import main; main()",
                              "watch", "--settle", "0.2"], env=env, stderr=subprocess.PIPE,
                             text=True)
-    reader = Assistant(settings=_settings(tmp_path, corpus, "ix"))
+    reader = Assistant(settings=settings_for(tmp_path, corpus, "ix"))
     try:
         _wait(lambda: reader.store.exists() and "a.txt" in _view(reader))
         (corpus / "b.txt").write_text(_text("b"), "utf-8")
