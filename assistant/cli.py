@@ -304,28 +304,29 @@ def eval_cmd(qa_files: tuple[Path, ...], corpus_dirs: tuple[Path, ...], index_di
                    "[default: each QA file's own folder].")
 @embedder_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the coefficients [default: the package's calibration.json].")
+              help="Where to write the coefficients [default: the package's calibration.json "
+                   "for e5, calibration-<embedder>.json for another embedder].")
 @_fail_cleanly
 def calibrate(qa_files: tuple[Path, ...], corpus_dirs: tuple[Path, ...], embedder: str | None,
               out: Path | None) -> None:
     """Fit the answer confidence on QA files and choose the hedge threshold (see README)."""
-    from .answering.calibration import DEFAULT_PATH, MAX_CONFIDENT_WRONG, Example, fit
+    from .answering.calibration import MAX_CONFIDENT_WRONG, Example, fit, own_path
     from .embedding import embedder_name
 
     corpora = _pair_corpora(qa_files, corpus_dirs, default=lambda f: f.parent)
     with tempfile.TemporaryDirectory(prefix="remix-calibrate-") as tmp:
         results = _evaluate_files(qa_files, corpora, tmp=Path(tmp), index_dir=None,
                                   embedder=embedder)
-    rows = [r for result in results for r in result.items]
+    rows = [(str(qa_file), r) for qa_file, result in zip(qa_files, results) for r in result.items]
     # A two-part answer's confidence is derived from its calibrated parts: not an example.
-    examples = [Example(r["signals"], r["answered"], r["right"]) for r in rows
-                if "answer.support" in r["signals"]]
+    examples = [Example(r["signals"], r["answered"], r["right"], group=qa_file)
+                for qa_file, r in rows if "answer.support" in r["signals"]]
     name = embedder_name(load_settings(embedder=embedder).embedder)
     result = fit(examples, info={
         "embedder": name, "fitted_on": [str(f) for f in qa_files], "examples": len(examples),
         "max_confident_wrong": MAX_CONFIDENT_WRONG,
     })
-    target = out or DEFAULT_PATH
+    target = out or own_path(name)
     result.calibrator.save(target)
     click.echo(f"fitted on {len(examples)} of {len(rows)} questions ({name}); "
                f"wrote {target}")

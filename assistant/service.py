@@ -97,7 +97,7 @@ class Assistant:
         self._reader: IndexReader | None = None
         self._version: str | None = None
         self._lock = threading.Lock()
-        self.calibrator: Calibrator | None = None  # None: the shipped calibration.json
+        self.calibrator: Calibrator | None = None  # None: the shipped one for the embedder
         self._spelling: tuple[IndexReader, Speller] | None = None  # per index version
         self._search_lock = threading.Lock()
         # The corpus's change journal, once `watch_corpus` started it: ingests of the corpus
@@ -353,7 +353,7 @@ class Assistant:
                 answer = answerer.answer(searched, hits, on_draft=on_draft)
             else:
                 answer = answerer.answer(searched, hits)
-        calibrator = self.calibrator or Calibrator.shipped()
+        calibrator = self.calibrator or Calibrator.shipped(self.embedder_name)
         answer = calibrator.apply(answer, query=searched, source=source,
                                   corrected=corrected or searched != query)
         answer.searched_for = searched if searched != query else None

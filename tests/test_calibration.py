@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.calibration import (
-    DEFAULT_PATH, MONOTONE, Calibrator, Example, LogisticModel, choose_threshold, features, fit,
+    ANSWER_FEATURES, DEFAULT_PATH, MONOTONE, Calibrator, Example, LogisticModel, choose_group_threshold,
+    choose_threshold, features, fit,
     hedge, reliability,
 )
 from assistant.answering.extractive import HEDGE
@@ -70,7 +71,7 @@ def test_fit_recovers_a_known_relation() -> None:
         support, noise = rng.random(), rng.random()
         right = rng.random() < 1 / (1 + math.exp(-4 * (support - 0.5)))
         examples.append(Example({"answer.support": support, "noise": noise}, True, right))
-    model = fit(examples, max_confident_wrong=0.03).calibrator.answered
+    model = fit(examples, max_confident_wrong=0.03, answer_features=None).calibrator.answered
     weights = dict(zip(model.features, model.coef))
     scales = dict(zip(model.features, model.scale))
     assert weights["answer.support"] / scales["answer.support"] == pytest.approx(4.0, rel=0.15)
@@ -102,7 +103,8 @@ def test_fit_never_lets_more_support_mean_less_confidence() -> None:
         support = good + rng.gauss(0, 0.05)
         examples.append(Example({"answer.support": support, "twin": 2 * good - 0.2 * support},
                                 True, rng.random() < good))
-    model = fit(examples).calibrator.answered
+    model = fit(examples, answer_features=None).calibrator.answered
+    assert "twin" in model.features  # the fit saw the collinear feature
     weights = dict(zip(model.features, model.coef))
     assert weights.get("answer.support", 0.0) >= 0.0
 
@@ -112,6 +114,27 @@ def test_choose_threshold_is_the_least_hedging_that_meets_the_target() -> None:
     assert choose_threshold(answers, total=10, max_share=0.2) == 0.0  # 2 wrong of 10 allowed
     assert choose_threshold(answers, total=10, max_share=0.1) == pytest.approx(0.45)
     assert choose_threshold(answers, total=10, max_share=0.0) == pytest.approx(0.75)
+
+
+def test_the_threshold_holds_the_target_in_every_group_not_only_pooled() -> None:
+    # 10 questions in each of two sets; set b has both wrong answers at 0.8 and 0.9
+    answers = [(0.9, True, "b"), (0.8, True, "b"), (0.7, False, "a"), (0.95, False, "a"),
+               (0.6, True, "a")]
+    totals = {"a": 10, "b": 10}
+    # pooled, the two wrong answers of set b are 2 of 20, within 0.1; in set b they are 0.2
+    assert choose_threshold([(p, bad) for p, bad, _ in answers], total=20,
+                            max_share=0.1) == pytest.approx(0.65)
+    assert choose_group_threshold(answers, totals=totals, max_share=0.1) == pytest.approx(0.85)
+    assert choose_group_threshold(answers, totals=totals, max_share=0.2) == 0.0
+
+
+def test_the_answer_model_reads_only_the_answer_features() -> None:
+    rng = random.Random(11)
+    examples = [Example({"answer.support": s, "extractive.margin": rng.random(), "noise": 1 - s},
+                        True, rng.random() < s) for s in (rng.random() for _ in range(300))]
+    model = fit(examples).calibrator.answered
+    assert set(model.features) <= set(ANSWER_FEATURES) and "noise" not in model.features
+    assert "noise" in fit(examples, answer_features=None).calibrator.answered.features
 
 
 def test_hedge_text_and_flag_always_agree() -> None:
@@ -181,3 +204,14 @@ def test_every_answer_of_the_service_is_calibrated(tmp_path: Path) -> None:
     assistant.calibrator = Calibrator(answered=model, refused=LogisticModel(), threshold=1.0)
     assert all(a.hedged for a in (assistant.ask(q) for q in (
         "Where was the REMIX kick-off meeting held?",)))
+
+
+def test_each_embedder_gets_the_calibration_fitted_on_its_signals() -> None:
+    from assistant.answering.calibration import shipped_path
+    from assistant.embedding import E5_NAME, MINILM
+
+    assert shipped_path(E5_NAME) == DEFAULT_PATH
+    assert Calibrator.shipped(E5_NAME).info["embedder"] == E5_NAME
+    assert Calibrator.shipped(MINILM).info["embedder"] == MINILM
+    assert shipped_path("/models/some-local-model") == DEFAULT_PATH  # none of its own
+    assert Calibrator.shipped(MINILM).threshold != Calibrator.shipped(E5_NAME).threshold

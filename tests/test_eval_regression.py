@@ -88,17 +88,20 @@ def test_eval_meets_floors(embedder: str, name: str, real_assistant) -> None:
 # their "history", 12 unanswerable), asked as users ask. Floors as above: measured minus about
 # 0.05 (refusals: one lost refusal, 1/12); confident-wrong must stay at the issue's 0.03 goal.
 # One question moves answer_accuracy by 1/68 = 0.015 and confident_wrong by 1/80 = 0.0125.
-# Measured when set (calibration.json re-fitted on the three dev/seed sets with e5):
-#   minilm  hit@3 0.868  answer_accuracy 0.750  refused 0.833  false_refusals 0.103
-#           hedged 0.500  confident_wrong 0.013
-#   e5      hit@3 0.971  answer_accuracy 0.838  refused 0.917  false_refusals 0.044
-#           hedged 0.525  confident_wrong 0.000
+# Measured when set (each embedder's calibration re-fitted on the three dev/seed sets):
+#   minilm  hit@3 0.868  answer_accuracy 0.765  refused 0.917  false_refusals 0.088
+#           hedged 0.562  confident_wrong 0.025
+#   e5      hit@3 0.971  answer_accuracy 0.853  refused 1.000  false_refusals 0.044
+#           hedged 0.362  confident_wrong 0.025
+# The hedge is held down too: a calibration that hedges most answers keeps confident-wrong
+# low by saying little (the 30-signal model hedged 0.63 of e5's answers here).
 REALISTIC_FLOORS: dict[str, dict[str, float]] = {
     "minilm": {"hit@3": 0.85, "answer_accuracy": 0.70, "refused_unanswerable": 0.75},
     "e5": {"hit@3": 0.92, "answer_accuracy": 0.78, "refused_unanswerable": 0.83},
 }
 REALISTIC_MAX_CONFIDENT_WRONG: dict[str, float] = {"minilm": 0.03, "e5": 0.03}
 REALISTIC_MAX_FALSE_REFUSALS: dict[str, float] = {"minilm": 0.15, "e5": 0.09}
+REALISTIC_MAX_HEDGED: dict[str, float] = {"minilm": 0.65, "e5": 0.45}
 
 
 @pytest.mark.slow
@@ -129,4 +132,7 @@ def test_realistic_set_meets_floors_and_reports_confident_wrong(embedder: str,
     if metrics["confident_wrong"] > REALISTIC_MAX_CONFIDENT_WRONG[embedder]:
         failures.append(f"confident_wrong {metrics['confident_wrong']:.3f} > ceiling "
                         f"{REALISTIC_MAX_CONFIDENT_WRONG[embedder]:.2f}")
+    if metrics["hedged"] > REALISTIC_MAX_HEDGED[embedder]:
+        failures.append(f"hedged {metrics['hedged']:.3f} > ceiling "
+                        f"{REALISTIC_MAX_HEDGED[embedder]:.2f}")
     assert not failures, "; ".join(failures) + "\n\n" + _diagnosis("realistic", result)

@@ -2,10 +2,11 @@
 
 The answerers' own scores (support, coverage, margins...) rank answers but are no
 probabilities: 0.6 support is right far more often for a "which regions" list than for a
-"how many" number. A logistic regression over those signals and a few general features of the
-answer and the question (answered from the structured memory or not, number of citations,
-asks for a number / a date / a name / a list, spelling corrected) turns them into one, fitted on
-the development QA sets, never per question: `remix-assistant calibrate` writes the
+"how many" number. A logistic regression turns them into one: for an answer over a few of
+those signals (`ANSWER_FEATURES`: the wrong answers to learn from are few), for a refusal over
+all of them and a few general features of the answer and the question (answered from the
+structured memory or not, number of citations, asks for a number / a date / a name / a list,
+spelling corrected); fitted on the development QA sets, never per question: `remix-assistant calibrate` writes the
 coefficients to calibration.json beside this module, and at run time only a dot product and a
 sigmoid are computed (no scikit-learn, no numpy).
 
@@ -21,11 +22,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from ..embedding import E5_NAME
 from ..errors import AssistantError
 from ..models import Answer
 from .extractive import HEDGE
@@ -38,6 +42,15 @@ FORMAT = 1
 # score. A negative weight for it is a collinearity artefact of a small sample; the fit drops
 # such a feature rather than ship a calibrator that is less sure the better the support.
 MONOTONE = ("answer.support",)
+# What the answered model reads. An answer is wrong about one time in ten on the development
+# sets (10 of 126), and ten wrong answers cannot carry thirty signals: fitted on all of them,
+# the model learnt the sets (held-out, at the same confident-wrong share, it hedged 77 % of the
+# answers, 91 of the 116 right ones). These four say what makes an answer likely right in
+# general terms: how well the passage supports it, how clearly the chosen sentence beats the
+# next best (the margin), whether it holds the kind of value asked for, and whether it came
+# from the structured memory; held-out they hedge 21 % of the answers at the same share.
+ANSWER_FEATURES = ("answer.support", "answer.structured", "extractive.margin",
+                   "extractive.typed")
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 Source = str  # "extractive" | "structured" | "llm"
@@ -139,9 +152,10 @@ class Calibrator:
                         encoding="utf-8")
 
     @staticmethod
-    def shipped() -> "Calibrator":
-        """The calibration.json shipped in the package, read once per process."""
-        return _shipped()
+    def shipped(embedder: str | None = None) -> "Calibrator":
+        """The calibration shipped in the package for `embedder` (see `shipped_path`), read
+        once per process."""
+        return _shipped(shipped_path(embedder))
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> "Calibrator":
@@ -160,9 +174,27 @@ class Calibrator:
                 "`remix-assistant calibrate` (see README, Quality)") from None
 
 
-@lru_cache(maxsize=1)
-def _shipped() -> Calibrator:
-    return Calibrator.load(DEFAULT_PATH)
+@lru_cache(maxsize=4)
+def _shipped(path: Path) -> Calibrator:
+    return Calibrator.load(path)
+
+
+def own_path(embedder: str) -> Path:
+    """Where the calibration fitted on `embedder`'s signals is written: calibration.json for
+    the default embedder (e5), calibration-<name>.json beside it for another one. Support,
+    margins and similarities are measured with the embedder, so their meaning differs: fitted
+    on e5's, the threshold let MiniLM give wrong answers without a hedge twice as often as the
+    target allows."""
+    if embedder == E5_NAME:
+        return DEFAULT_PATH
+    return DEFAULT_PATH.with_name(f"calibration-{re.sub(r'[^A-Za-z0-9._-]+', '-', embedder)}.json")
+
+
+def shipped_path(embedder: str | None) -> Path:
+    """The calibration an `embedder`'s answers go through: its own when one was fitted, else
+    the default embedder's."""
+    own = own_path(embedder) if embedder else DEFAULT_PATH
+    return own if own.exists() else DEFAULT_PATH
 
 
 def hedge(answer: Answer, hedged: bool) -> Answer:
@@ -233,6 +265,7 @@ class Example:
     features: Mapping[str, float]
     answered: bool
     right: bool
+    group: str = ""  # the QA set it comes from: the confident-wrong target holds for each
 
 
 @dataclass(slots=True)
@@ -256,10 +289,11 @@ class Fit:
 
 
 def fit(examples: Sequence[Example], *, max_confident_wrong: float = MAX_CONFIDENT_WRONG,
-        folds: int = 5, regularisation: float = 1.0, info: Mapping[str, Any] | None = None
-        ) -> Fit:
-    """Fit both models, choose the hedge threshold on held-out predictions, and say how
-    reliable the result is."""
+        folds: int = 5, regularisation: float = 1.0, info: Mapping[str, Any] | None = None,
+        answer_features: Sequence[str] | None = ANSWER_FEATURES) -> Fit:
+    """Fit both models (the answered one over `answer_features`; None: every feature),
+    choose the hedge threshold on held-out predictions so that every group of examples (QA
+    set) meets the confident-wrong target, and say how reliable the result is."""
     answered = [i for i, e in enumerate(examples) if e.answered]
     refused = [i for i, e in enumerate(examples) if not e.answered]
     held_out = [0.0] * len(examples)
@@ -269,12 +303,15 @@ def fit(examples: Sequence[Example], *, max_confident_wrong: float = MAX_CONFIDE
         # for answers.
         model, predictions = _fit_one([examples[i] for i in rows], folds=folds,
                                       regularisation=regularisation,
-                                      monotone=MONOTONE if name == "answered" else ())
+                                      monotone=MONOTONE if name == "answered" else (),
+                                      only=answer_features if name == "answered" else None)
         models[name] = model
         for i, p in zip(rows, predictions):
             held_out[i] = p
     wrong = [(held_out[i], not examples[i].right) for i in answered]
-    threshold = choose_threshold(wrong, total=len(examples), max_share=max_confident_wrong)
+    threshold = choose_group_threshold(
+        [(held_out[i], not examples[i].right, examples[i].group) for i in answered],
+        totals=Counter(e.group for e in examples), max_share=max_confident_wrong)
     calibrator = Calibrator(answered=models["answered"], refused=models["refused"],
                             threshold=threshold, info=dict(info or {}))
     n = max(len(examples), 1)
@@ -289,26 +326,37 @@ def choose_threshold(answers: Sequence[tuple[float, bool]], *, total: int,
     """The lowest threshold (least hedging) at which the answers at or above it that are wrong
     are at most `max_share` of all `total` questions; halfway between neighbouring
     probabilities, so a tiny change of a probability does not flip a hedge."""
-    values = sorted({p for p, _ in answers})
+    return choose_group_threshold([(p, bad, "") for p, bad in answers], totals={"": total},
+                                  max_share=max_share)
+
+
+def choose_group_threshold(answers: Sequence[tuple[float, bool, str]], *,
+                           totals: Mapping[str, int], max_share: float) -> float:
+    """`choose_threshold` for answers from several groups (QA sets) of `totals` questions
+    each: the lowest threshold at which every group's kept wrong answers are at most
+    `max_share` of its questions (a pooled share could hide one set far above it)."""
+    values = sorted({p for p, _, _ in answers})
     below = 0.0
     for p in values + [1.0]:
-        wrong_kept = sum(bad for q, bad in answers if q >= p)
-        if wrong_kept <= max_share * total:
+        kept = Counter(group for q, bad, group in answers if bad and q >= p)
+        if all(n <= max_share * totals[group] for group, n in kept.items()):
             return 0.0 if p == values[0] else round((below + p) / 2, 4)
         below = p
     return 1.0
 
 
 def _fit_one(examples: Sequence[Example], *, folds: int, regularisation: float,
-             monotone: Sequence[str] = ()) -> tuple[LogisticModel, list[float]]:
-    """One logistic regression and its out-of-fold predictions. Too few examples of either
-    outcome: the base rate, with no features."""
+             monotone: Sequence[str] = (), only: Sequence[str] | None = None
+             ) -> tuple[LogisticModel, list[float]]:
+    """One logistic regression and its out-of-fold predictions, over the features `only`
+    (default: every feature the examples have). Too few examples of either outcome: the base
+    rate, with no features."""
     rights = [e.right for e in examples]
     n_right, n = sum(rights), len(rights)
     if n == 0 or n_right in (0, n) or min(n_right, n - n_right) < 2:
         rate = (n_right + 1) / (n + 2)  # Laplace: never exactly 0 or 1
         return LogisticModel(intercept=math.log(rate / (1 - rate))), [rate] * n
-    names = sorted({k for e in examples for k in e.features})
+    names = sorted({k for e in examples for k in e.features if only is None or k in only})
     names = [k for k in names if len({e.features.get(k, 0.0) for e in examples}) > 1]
     while True:
         model = _logistic(examples, names, regularisation)
