@@ -251,3 +251,25 @@ def test_a_kill_at_the_worst_moment_leaves_an_index_that_answers(tmp_path: Path,
     versions = sorted(v.name for v in (settings.index_dir / "versions").iterdir())
     assert len(versions) == 2 and in_flight.directory.name in versions
     assert not list(settings.index_dir.glob(".current-*"))
+
+
+def test_a_version_a_reader_still_holds_is_not_removed_until_it_lets_go(tmp_path: Path):
+    """A reader reads segment and memory tables by path on first need, maybe long after it
+    opened its version; by then several ingests may have made newer ones."""
+    settings = _settings(tmp_path)
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": _marker(0)})
+    writer_side = Assistant(settings=settings)
+    writer_side.ingest(progress=False, log=lambda _: None)
+    held = IndexStore(settings.index_dir).open()  # opened, nothing read yet
+    for i in range(1, 4):  # three newer versions: `held`'s is neither current nor the one before
+        (corpus / f"marker-{i}.txt").write_text(_marker(i), encoding="utf-8")
+        writer_side.ingest(progress=False, log=lambda _: None)
+    assert held.directory.is_dir()
+    assert held.size == 1 and held.memory() is not None  # live rows and memory: read by path
+    assert held.all_chunks() and held.memory_of_kind("events") is not None
+    version = held.directory
+    del held  # let go (no cyclic collection needed): the next ingest removes it
+    (corpus / "marker-9.txt").write_text(_marker(9), encoding="utf-8")
+    writer_side.ingest(progress=False, log=lambda _: None)
+    assert not version.exists()
+    assert len(list((settings.index_dir / "versions").iterdir())) == 2

@@ -21,6 +21,7 @@ from assistant.ingest.pipeline import Ingestor
 from assistant.memory.models import ProjectMemory
 from assistant.retrieval import segment as segment_mod
 from assistant.retrieval import spelling
+from assistant.retrieval import store as store_mod
 from assistant.retrieval.lexical import fold
 from assistant.retrieval.spelling import Speller, TextVocabulary
 from assistant.retrieval.store import IndexReader, IndexStore
@@ -182,9 +183,9 @@ def test_a_question_reads_no_chunk_text_for_spelling_and_only_the_memory_it_need
 
     built = hash_assistant(tmp_path, SMALL_CORPUS)
     read_kinds: list[str] = []
-    real_kind = IndexReader.memory_of_kind
-    monkeypatch.setattr(IndexReader, "memory_of_kind",
-                        lambda self, kind: read_kinds.append(kind) or real_kind(self, kind))
+    real_kind = store_mod._memory_of_kind  # what a reader's memory reads each kind with
+    monkeypatch.setattr(store_mod, "_memory_of_kind",
+                        lambda *args: read_kinds.append(args[-1]) or real_kind(*args))
 
     def no_full_read(self):
         raise AssertionError("a question read every chunk")

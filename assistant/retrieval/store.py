@@ -37,6 +37,7 @@ connection can roll back), not even for an mtime-only refresh.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -45,6 +46,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import weakref
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -157,6 +159,7 @@ class IndexReader:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._lease = Lease(directory)  # first: the version stays while it is held
         self.manifest: dict = json.loads((directory / "manifest.json").read_text("utf-8"))
         if self.manifest.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(
@@ -260,13 +263,7 @@ class IndexReader:
                     yield key, base + first, n
 
     def _joined(self, seg: Segment, sql: str, params: Sequence = ()) -> list[tuple]:
-        """Rows of `sql` over the catalog (`main`) with the segment's database attached as
-        `seg`: joins per file run inside SQLite, not one Python step per file."""
-        self._catalog.execute("ATTACH DATABASE ? AS seg", (read_only_uri(seg.database),))
-        try:
-            return self._catalog.execute(sql, params).fetchall()
-        finally:
-            self._catalog.execute("DETACH DATABASE seg")
+        return _joined(self._catalog, seg, sql, params)
 
     def _live_rows(self, total: int) -> np.ndarray:
         """Per physical row: live or not. A file's chunks are live in the segment its catalog
@@ -482,23 +479,18 @@ class IndexReader:
         """(file key, JSON list) of one kind of structured memory ("events", "terms", ...)
         for every live file holding some, in file-key order: read from the segment holding
         each file's live chunks."""
-        table = f"seg.{memory_table(kind)}"
-        out: list[tuple[str, str]] = []
-        with self._lock:
-            for seg in self.segments:
-                out += self._joined(
-                    seg, f"SELECT {table}.file_key, {table}.data FROM {table} JOIN main.files "
-                         f"ON main.files.file_key = {table}.file_key WHERE main.files.segment = ?",
-                    (seg.name,))
-        out.sort()
-        return out
+        return _memory_of_kind(self._catalog, self._lock, self.segments, self._lease, kind)
 
     def memory(self) -> ProjectMemory:
         """The whole structured memory (all documents); callers filter by audience. Each kind
         is read on first use: a question about events never parses the regions."""
         with self._lock:
             if self._memory is None:
-                self._memory = StoredMemory(read=self.memory_of_kind)
+                # What it reads with, not the reader: no cycle, so a reader nobody uses is
+                # freed at once (not at the next cyclic collection), and its version's lease
+                # with the last memory that may still read from the version.
+                self._memory = StoredMemory(read=functools.partial(
+                    _memory_of_kind, self._catalog, self._lock, self.segments, self._lease))
             return self._memory
 
     def memory_for(self, audience: Audience) -> ProjectMemory:
@@ -518,6 +510,71 @@ class IndexReader:
         self._catalog.close()
         for seg in self.segments:
             seg.close()
+        self._lease.release()
+
+
+def _joined(catalog: sqlite3.Connection, seg: Segment, sql: str,
+            params: Sequence = ()) -> list[tuple]:
+    """Rows of `sql` over the catalog (`main`) with the segment's database attached as
+    `seg`: joins per file run inside SQLite, not one Python step per file."""
+    catalog.execute("ATTACH DATABASE ? AS seg", (read_only_uri(seg.database),))
+    try:
+        return catalog.execute(sql, params).fetchall()
+    finally:
+        catalog.execute("DETACH DATABASE seg")
+
+
+def _memory_of_kind(catalog: sqlite3.Connection, lock: threading.Lock,
+                    segments: Sequence[Segment], lease: object, kind: str
+                    ) -> list[tuple[str, str]]:
+    """`IndexReader.memory_of_kind` (`lease`: held by whoever may still call this)."""
+    table = f"seg.{memory_table(kind)}"
+    out: list[tuple[str, str]] = []
+    with lock:
+        for seg in segments:
+            out += _joined(
+                catalog, seg,
+                f"SELECT {table}.file_key, {table}.data FROM {table} JOIN main.files "
+                f"ON main.files.file_key = {table}.file_key WHERE main.files.segment = ?",
+                (seg.name,))
+    out.sort()
+    return out
+
+
+# Each version holds an empty file that its readers hold a shared lock on. A reader opens
+# segment and memory tables by path on first need (ATTACH), maybe long after it opened the
+# version, so a version in use is not removed: the writer that would remove it skips it while
+# any reader (in any process) holds the lock, and a later ingest removes it. The kernel drops
+# a lock with its holder, even a killed one.
+LEASE = "readers.lock"
+
+
+class Lease:
+    """A shared lock on a version's lease file (none for a version written without one),
+    held until `release` or until nothing refers to it any more."""
+
+    def __init__(self, version: Path) -> None:
+        try:
+            fd = os.open(version / LEASE, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            self.release = weakref.finalize(self, lambda: None)
+            return
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        self.release = weakref.finalize(self, os.close, fd)  # runs once
+
+
+def in_use(version: Path) -> bool:
+    """Whether a reader holds the version's lease."""
+    try:
+        lease = open(version / LEASE, "rb")
+    except OSError:
+        return False
+    with lease:
+        try:
+            fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
 
 
 _CACHED_AUDIENCES = 256
@@ -787,6 +844,7 @@ class IndexStore:
         tmp = versions / f".building-{version.name}"
         tmp.mkdir()
         try:
+            (tmp / LEASE).touch()
             build(tmp)
             tmp.rename(version)
             _crash_point("renamed")  # complete but not current: must never count as previous
@@ -814,12 +872,12 @@ class IndexStore:
 
     def _remove_old_versions(self, *, keep: set[Path]) -> None:
         """Keep the new version and the one that was current before it (a reader may have
-        just resolved it); remove everything else: older versions, versions a killed ingest
-        renamed into place but never made current, half-built leftovers and stray links
-        (we hold the lock)."""
+        just resolved it), and any a reader still holds (see LEASE); remove everything else:
+        older versions, versions a killed ingest renamed into place but never made current,
+        half-built leftovers and stray links (we hold the lock)."""
         keep_names = {v.name for v in keep}
         for old in (self.root / "versions").iterdir():
-            if old.name not in keep_names:
+            if old.name not in keep_names and not in_use(old):
                 shutil.rmtree(old, ignore_errors=True)
         for link in self.root.glob(".current-*"):  # a kill between symlink and replace
             link.unlink(missing_ok=True)
