@@ -139,6 +139,7 @@ class CorpusJournal:
         self._lock = threading.RLock()
         self._inotify: INotify | None = None
         self._folders: dict[int, str] = {}  # watch descriptor -> real folder path
+        self._access_only: int | None = None  # the watch of a hidden access file's folder
         self._pending: set[str] = set()
         self._walk_reason: str | None = "not armed yet"  # why the next ingest must walk
         self._base: str | None = None
@@ -172,7 +173,7 @@ class CorpusJournal:
 
     def _watch_all(self) -> None:
         inotify = INotify()  # type: ignore[misc]
-        self._inotify, self._folders = inotify, {}
+        self._inotify, self._folders, self._access_only = inotify, {}, None
         stack = [self.root]
         while stack:
             folder = stack.pop()
@@ -194,7 +195,8 @@ class CorpusJournal:
                 continue
         access_folder = os.path.dirname(self.access_path)
         if access_folder not in self._folders.values() and os.path.isdir(access_folder):
-            self._folders[inotify.add_watch(access_folder, WATCHED)] = access_folder
+            self._access_only = inotify.add_watch(access_folder, WATCHED)  # a hidden folder
+            self._folders[self._access_only] = access_folder
 
     # -- what an ingest does with it -------------------------------------------------------------
 
@@ -297,21 +299,12 @@ class CorpusJournal:
         path = os.path.join(folder, name) if name else folder
         if path == self.access_path:
             self._walk_reason = "the access file changed"
-        elif name.startswith(".") or not _watched(folder, self.root):
+        elif name.startswith(".") or wd == self._access_only:
             return  # hidden names, and other names beside a hidden access file
         elif not name or mask & _ISDIR:
             self._walk_reason = f"a folder changed ({path})"
         else:
             self._pending.add(path)
-
-
-def _watched(folder: str, root: str) -> bool:
-    """Whether `folder` is one of the visible folders of the corpus (not the hidden folder of
-    an access file that lies in one)."""
-    if folder == root:
-        return True
-    rel = os.path.relpath(folder, root)
-    return not rel.startswith("..") and not any(p.startswith(".") for p in rel.split(os.sep))
 
 
 def _watch_error(err: OSError) -> str:

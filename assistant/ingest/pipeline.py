@@ -206,11 +206,10 @@ class Ingestor:
             if found is None:
                 return None
             files, gone = found
-            previous = self.store.open()
+            previous = self._open_for_change()
+            if previous is None:
+                return None
             try:
-                if (previous.manifest.get("embedder") != self.embedder_name
-                        or previous.manifest.get("memory") != MEMORY_VERSION):
-                    return None
                 for path, reason in report.skipped:
                     self.log(f"skipped {path}: {reason}")
                 self._apply_files(files, previous, report, gone=gone)
@@ -229,6 +228,12 @@ class Ingestor:
         files: list[SourceFile] = []
         gone: list[str] = []
         for path in paths:
+            found = scan_corpus_file(Path(path), self.corpus_root)  # type: ignore[arg-type]
+            if found is not None:  # the usual case: a plain, readable file of the corpus
+                if found.stat is not None and found.stat.st_nlink > 1:
+                    return None  # a hard link's other names changed too, without an event
+                files.append(found)
+                continue
             try:
                 info = os.lstat(path)
             except FileNotFoundError:
@@ -237,14 +242,11 @@ class Ingestor:
             except OSError:
                 return None
             if not S_ISREG(info.st_mode) or info.st_nlink > 1:
-                return None  # a hard link's other names changed too, without an event of theirs
+                return None
             if reason := unsupported_reason(path):
                 report.skipped.append((path, reason))
                 continue
-            found = scan_corpus_file(Path(path), self.corpus_root)  # type: ignore[arg-type]
-            if found is None:
-                return None
-            files.append(found)
+            return None  # unreadable, or a name that cannot be stored: the walk says why
         return files, gone
 
     def _version_text(self) -> str | None:
@@ -524,24 +526,34 @@ class Ingestor:
         change to the access file takes effect at the next ingest of the corpus."""
         report = IngestReport()
         with self.store.lock(timeout=self.lock_timeout):
-            if not self.store.exists():
-                return None
             before = self._version_text()
+            previous = self._open_for_change()
+            if previous is None:
+                return None
             try:
-                previous = self.store.open()
-            except Exception:
-                return None  # unreadable or old-format: the walk rebuilds it (and says so)
-            try:
-                manifest = previous.manifest
-                if (manifest.get("embedder") != self.embedder_name
-                        or manifest.get("memory") != MEMORY_VERSION):
-                    return None
                 self._apply_files(files, previous, report)
             finally:
                 previous.close()
             if self.journal is not None:
                 self.journal.advance(before, self._version_text())
         return report
+
+    def _open_for_change(self) -> IndexReader | None:
+        """The current version, to apply a change of a few files to; None when the index needs
+        the whole corpus read anyway (none yet; unreadable or old-format: the walk rebuilds it
+        and says so; another embedder; new extraction rules). Called under the writer lock."""
+        if not self.store.exists():
+            return None
+        try:
+            previous = self.store.open()
+        except Exception:
+            return None
+        manifest = previous.manifest
+        if (manifest.get("embedder") != self.embedder_name
+                or manifest.get("memory") != MEMORY_VERSION):
+            previous.close()
+            return None
+        return previous
 
     def _apply_files(self, files: list[SourceFile], previous: IndexReader,
                      report: IngestReport, *, gone: Sequence[str] = ()) -> None:

@@ -262,15 +262,13 @@ class IndexReader:
                 if segment_of.get(key) == name:
                     yield key, base + first, n
 
-    def _joined(self, seg: Segment, sql: str, params: Sequence = ()) -> list[tuple]:
-        return _joined(self._catalog, seg, sql, params)
-
     def _live_rows(self, total: int) -> np.ndarray:
         """Per physical row: live or not. A file's chunks are live in the segment its catalog
         record names; the spans are marked at once, not one slice each."""
-        parts = [np.asarray(self._joined(
-            seg, "SELECT seg.spans.first, seg.spans.n FROM seg.spans JOIN main.files "
-                 "ON main.files.file_key = seg.spans.file_key WHERE main.files.segment = ?",
+        parts = [np.asarray(_joined(
+            self._catalog, seg,
+            "SELECT seg.spans.first, seg.spans.n FROM seg.spans JOIN main.files "
+            "ON main.files.file_key = seg.spans.file_key WHERE main.files.segment = ?",
             (seg.name,)), dtype=np.int64).reshape(-1, 2) + (seg.base, 0)
             for seg in self.segments]
         spans = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
